@@ -1,0 +1,94 @@
+"""Single-source authoring: student stubs are generated from the reference solutions.
+
+A reference solution fences each part the student writes with nbgrader's markers:
+
+        # TODO: what to do, in one line (kept in the stub; added if missing)
+        ### BEGIN SOLUTION
+        ...reference code...
+        ### END SOLUTION
+
+`make_stub` replaces every fenced region by `raise NotImplementedError` at the region's
+indentation; everything else (docstrings, given helpers) is copied unchanged.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+TODO = re.compile(r"^\s*# TODO\b")
+
+
+class MarkerError(ValueError):
+    """The solution's markers are unbalanced, nested or outside a function body."""
+
+
+@dataclass(frozen=True)
+class Region:
+    begin: int  # 1-based line of BEGIN
+    end: int    # 1-based line of END
+    lines: tuple[str, ...]  # the reference code between them
+
+
+def regions(source: str, filename: str = "<solution>") -> list[Region]:
+    found, start, body = [], None, []
+    for number, line in enumerate(source.splitlines(), 1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if start is not None:
+                raise MarkerError(f"{filename}:{number}: nested {BEGIN}")
+            if not line.startswith((" ", "\t")):
+                raise MarkerError(f"{filename}:{number}: a solution region must be inside a function body")
+            start, body = number, []
+        elif marker == END:
+            if start is None:
+                raise MarkerError(f"{filename}:{number}: {END} without {BEGIN}")
+            found.append(Region(start, number, tuple(body)))
+            start = None
+        elif start is not None:
+            body.append(line)
+    if start is not None:
+        raise MarkerError(f"{filename}:{start}: {BEGIN} is never closed")
+    return found
+
+
+def make_stub(source: str, filename: str = "<solution>") -> str:
+    regions(source, filename)  # validates
+    out, inside = [], False
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == BEGIN:
+            indent = line[: len(line) - len(line.lstrip())]
+            if not (out and TODO.match(out[-1])):
+                out.append(f"{indent}# TODO: implement this part.")
+            out.append(f"{indent}raise NotImplementedError")
+            inside = True
+        elif marker == END:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def solution_code(source: str) -> list[str]:
+    """The meaningful reference lines (for the release's leak check)."""
+    return [line.strip() for r in regions(source) for line in r.lines
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def sync_stubs(repo: Path, ids: list[str], check: bool = False) -> list[Path]:
+    """Write assignments/<id>/<id>.py from solutions/<id>/<id>.py; return the files that changed
+    (with check=True nothing is written and the stale files are returned)."""
+    stale = []
+    for aid in ids:
+        solution = repo / "solutions" / aid / f"{aid}.py"
+        stub_path = repo / "assignments" / aid / f"{aid}.py"
+        stub = make_stub(solution.read_text(), str(solution))
+        if not stub_path.exists() or stub_path.read_text() != stub:
+            stale.append(stub_path)
+            if not check:
+                stub_path.parent.mkdir(parents=True, exist_ok=True)
+                stub_path.write_text(stub)
+    return stale

@@ -1,0 +1,121 @@
+"""`dlgrade`: one command, one subcommand per job.
+
+    dlgrade stubs [--check] [ID ...]             regenerate (or check) assignments/ from solutions/
+    dlgrade grade ID SUBMISSION [--out FILE]     grade one folder or .zip, Gradescope results
+    dlgrade demo                                  stubs + grade reference, stub and a buggy example
+
+Exit status: 0 when the command did its job (whatever a student scored), 1 when a check found a
+problem, 2 when it could not run (unknown assignment, missing module file, unreadable zip).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from dlgrade import assignments, authoring, mistakes, results
+from dlgrade.submission import SubmissionError
+
+
+def _ids(given: list[str]) -> list[str]:
+    ids = given or assignments.all_ids()
+    for aid in ids:
+        assignments.get(aid)  # raises UnknownAssignment with the known ids
+    return ids
+
+
+def cmd_stubs(args) -> int:
+    ids = _ids(args.ids)
+    changed = authoring.sync_stubs(assignments.REPO, ids, check=args.check)
+    rel = [str(p.relative_to(assignments.REPO)) for p in changed]
+    if args.check:
+        if rel:
+            print("stubs out of date (run `dlgrade stubs`):\n  " + "\n  ".join(rel))
+            return 1
+        print(f"stubs up to date for {len(ids)} assignment(s)")
+        return 0
+    print("\n".join(f"wrote {r}" for r in rel) or f"stubs already up to date for {len(ids)} assignment(s)")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from dlgrade import runner
+
+    result = runner.grade(args.assignment, Path(args.submission), time_budget=args.time_budget)
+    if args.out:
+        results.write(result, Path(args.out))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(results.table(result))
+        failed = [t for t in result["tests"] if t["status"] != "passed"]
+        for t in failed[: args.show]:
+            print(f"\n--- {t['number']}. {t['name']} ({t['score']:g}/{t['max_score']:g})\n{t['output']}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from dlgrade import runner
+
+    ids = _ids(args.ids)
+    authoring.sync_stubs(assignments.REPO, ids)
+    print(f"stubs regenerated for: {', '.join(ids)}\n")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="dlgrade-demo-") as tmp:
+        for aid in ids:
+            a = assignments.get(aid)
+            subjects = [("reference", a.solution_dir), ("stub", a.stub_dir)]
+            example = a.spec.get("example_mistake")
+            if example:
+                m = mistakes.get(aid, example)
+                subjects.append((f"buggy: {m.summary}", m.write(Path(tmp) / aid / example)))
+            for label, folder in subjects:
+                r = runner.grade(aid, folder)
+                failed = [t["name"] for t in r["tests"] if t["status"] != "passed"]
+                rows.append((aid, label, r["score"], results.max_score(r), failed))
+                print(f"  graded {aid:18} {label[:60]:60} {r['score']:6g}/{results.max_score(r):g}", flush=True)
+    print("\nGradebook")
+    print(f"{'assignment':18}  {'submission':44}  {'score':>13}")
+    for aid, label, score, total, failed in rows:
+        pct = 100 * score / total if total else 0
+        print(f"{aid:18}  {label[:44]:44}  {score:6g}/{total:<4g}{pct:4.0f}%")
+        if failed and label != "stub":
+            for name in failed:
+                print(f"{'':20}  failed: {name}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="dlgrade", description="Autograded deep-learning assignments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("stubs", help="generate the student stubs from the reference solutions")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--check", action="store_true", help="only report stubs that are out of date")
+    p.set_defaults(func=cmd_stubs)
+
+    p = sub.add_parser("grade", help="grade one submission (a folder or a .zip)")
+    p.add_argument("assignment")
+    p.add_argument("submission")
+    p.add_argument("--out", help="write Gradescope results.json here")
+    p.add_argument("--json", action="store_true", help="print the results JSON instead of a table")
+    p.add_argument("--time-budget", type=float, default=None, help="seconds of student run time in all")
+    p.add_argument("--show", type=int, default=20, help="print the feedback of at most this many failed tests")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.set_defaults(func=cmd_demo)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (SubmissionError, assignments.UnknownAssignment, authoring.MarkerError) as e:
+        print(f"dlgrade: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

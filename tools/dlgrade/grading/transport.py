@@ -1,0 +1,259 @@
+"""How a grader reaches the student's code: `student.fn(...)` and `student.probe(...)`.
+
+One test source, two transports:
+  * SandboxTransport: the code runs in a sandboxed worker (grading); only plain data returns.
+  * LocalTransport: the code runs in this process (a student debugging with plain pytest).
+Both pass the student a fresh copy of every input and hand the grader results rebuilt from
+plain data (the codec round trip), so a test sees the same values, types and errors either way.
+
+`student.probe(name, ...)` runs `probes.<name>(module, ...)` from the assignment's probes.py
+next to the student's code: driver code for what cannot be one plain call (training loops,
+callables such as a language model, nn.Module classes). Probes never hold expected values.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+from dlgrade.sandbox import codec
+
+
+class StudentProblem(Exception):
+    """Something about the student's code that a test reports as a failure (never a grader bug)."""
+
+    def __init__(self, function: str, message: str):
+        super().__init__(message)
+        self.function = function
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class NotImplementedYet(StudentProblem):
+    pass
+
+
+class StudentRaised(StudentProblem):
+    def __init__(self, function, exc_type, exc_message, tb=""):
+        where = f"\n{tb.rstrip()}" if tb.strip() else ""
+        super().__init__(function, f"{function} raised {exc_type}: {exc_message}{where}")
+        self.exc_type = exc_type
+        self.exc_message = exc_message
+
+
+class ForbiddenUse(StudentProblem):
+    pass
+
+
+class StudentTimeout(StudentProblem):
+    pass
+
+
+class StudentCrashed(StudentProblem):
+    pass
+
+
+class ImportFailed(StudentProblem):
+    pass
+
+
+def _problem(function: str, error) -> StudentProblem:
+    """Turn the error record of a failed call into the exception a test reports."""
+    if type(error) is not dict:
+        return StudentCrashed(function, f"{function}: the process running your code sent a malformed error")
+    kind, message = str(error.get("type", "Exception")), str(error.get("message", ""))
+    tb = str(error.get("traceback", ""))
+    forbidden = error.get("forbidden") is True or (kind == "ImportError" and "not allowed in this assignment" in message)
+    if error.get("stage") == "import":
+        if forbidden:
+            return ForbiddenUse(function, f"your module could not be imported: {message}")
+        where = f"\n{tb.rstrip()}" if tb.strip() else ""
+        return ImportFailed(function, f"your module could not be imported: {kind}: {message}{where}")
+    if error.get("worker") == "timeout":
+        return StudentTimeout(function, f"{function} {message}")
+    if error.get("worker") in ("crashed", "protocol"):
+        return StudentCrashed(function, f"{function}: {message}")
+    if kind == "TimeBudgetExceeded":
+        return StudentTimeout(function, f"{function} was {message}")
+    if error.get("not_implemented") is True:
+        return NotImplementedYet(function, f"{function} is not implemented yet (it raises NotImplementedError)")
+    if forbidden:
+        return ForbiddenUse(function, f"{function} used a library function this assignment does not allow: {message}")
+    return StudentRaised(function, kind, message, tb)
+
+
+class Student:
+    """The student's module as a grader sees it."""
+
+    def __init__(self, transport, timeout: float | None = None):
+        self._transport = transport
+        self._timeout = timeout
+        self.last_warnings: list[str] = []
+        self.last_output = ""
+
+    def with_timeout(self, seconds: float) -> "Student":
+        """The same student, with a longer wall-clock limit per call (for training loops)."""
+        return Student(self._transport, seconds)
+
+    def call(self, name: str, *args, **kwargs):
+        return self._run({"op": "call", "name": name, "args": args, "kwargs": kwargs}, name)
+
+    def probe(self, name: str, *args, guard_as=(), **kwargs):
+        """Run probes.<name>(module, *args, **kwargs) beside the student's code.
+
+        guard_as names the student functions whose forbidden-library rules apply meanwhile."""
+        request = {"op": "probe", "name": name, "args": args, "kwargs": kwargs, "guard_as": list(guard_as)}
+        return self._run(request, name)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    def _run(self, request, label):
+        reply = self._transport.run(request, label, self._timeout)
+        self.last_warnings = [str(w) for w in reply.get("warnings") or []]
+        self.last_output = reply.get("output", "")
+        if not reply["ok"]:
+            raise _problem(label, reply.get("error"))
+        return reply.get("value")
+
+    @property
+    def mechanisms(self) -> str:
+        return self._transport.mechanisms
+
+
+class LocalTransport:
+    """In-process: for students running the public tests on their own machine."""
+
+    mechanisms = "in-process (local testing only, no sandbox)"
+
+    def __init__(self, module_file: Path, module_name: str, probes_file: Path | None):
+        self.module_file = Path(module_file)
+        self.module_name = module_name
+        self.probes_file = probes_file
+        self._module = None
+        self._probes = None
+        self._import_error = None
+
+    def _load(self):
+        if self._module is None and self._import_error is None:
+            try:
+                self._module = _import_file(self.module_name, self.module_file)
+                if self.probes_file is not None:
+                    self._probes = _import_file(f"_probes_{self.module_name}", self.probes_file)
+            except Exception as exc:
+                self._import_error = dict(_describe(exc, str(self.module_file)), stage="import")
+        return self._import_error
+
+    def run(self, request, label, timeout):
+        failed = self._load()
+        if failed:
+            return {"ok": False, "error": failed, "warnings": []}
+        args, kwargs = codec.decode(codec.encode((tuple(request["args"]), request["kwargs"])))
+        target = getattr(self._module, request["name"]) if request["op"] == "call" else None
+        if request["op"] == "probe":
+            target = getattr(self._probes, request["name"])
+            args = (self._module,) + tuple(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                value = target(*args, **kwargs)
+                reply = {"ok": True, "value": codec.decode(codec.encode(value))}
+            except Exception as exc:
+                reply = {"ok": False, "error": _describe(exc, str(self.module_file))}
+        reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught[:20]]
+        return reply
+
+    def close(self):
+        pass
+
+
+class SandboxTransport:
+    """Out-of-process: every call runs in a sandboxed worker; crashes and hangs restart it."""
+
+    def __init__(self, module_file: Path, config: dict, limits=None, time_budget: float = 600.0):
+        from dlgrade.sandbox import launcher
+
+        self._launcher = launcher
+        self.module_file = Path(module_file)
+        self.config = config
+        self.limits = limits or launcher.Limits()
+        self.budget_left = time_budget
+        self.worker = None
+        self.import_error: dict | None = None
+        self.mechanisms = launcher.describe_mechanisms()
+        self.output_log: list[str] = []
+
+    def _ensure(self):
+        """Start a worker if none is running; return the import error record if that failed."""
+        if self.import_error is not None or (self.worker is not None and self.worker.alive()):
+            return self.import_error
+        if self.worker is not None:
+            self.worker.dispose()
+        self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
+        start = time.monotonic()
+        try:
+            reply = self.worker.start()
+        except self._launcher.WorkerError as e:
+            reply = {"ok": False, "error": {"type": "WorkerError", "message": _worker_failure(e, "the import")}}
+        self.budget_left -= time.monotonic() - start
+        if not reply["ok"]:
+            error = reply.get("error") if type(reply.get("error")) is dict else {}
+            self.import_error = dict(error, stage="import")
+            self.worker.close()
+        return self.import_error
+
+    def run(self, request, label, timeout):
+        if self.budget_left <= 0:
+            return {"ok": False, "warnings": [], "error": {"type": "TimeBudgetExceeded",
+                    "message": "not run: your code used up the time allowed for the whole submission"}}
+        failed = self._ensure()
+        if failed:
+            return {"ok": False, "error": failed, "warnings": []}
+        limit = min(timeout or self.limits.call_timeout, max(self.budget_left, 1.0))
+        start = time.monotonic()
+        try:
+            reply = self.worker.request(request, limit)
+        except self._launcher.WorkerError as e:
+            reply = {"ok": False, "warnings": [],
+                     "error": {"type": "WorkerError", "message": _worker_failure(e, label, limit), "worker": e.kind}}
+        finally:
+            self.budget_left -= time.monotonic() - start
+        reply["output"] = self.worker.take_output() if self.worker is not None else ""
+        return reply
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.dispose()
+            self.worker = None
+
+
+def _worker_failure(e, label, limit=None) -> str:
+    if e.kind == "timeout":
+        return f"did not finish within {limit or 'the time limit'} s (an infinite loop, or far too slow)"
+    if e.kind == "crashed":
+        return f"the Python process running your code stopped while running {label} ({e.detail}); " \
+               "do not call exit(), os._exit() or allocate huge amounts of memory"
+    return f"returned something that could not be read back ({e.detail})"
+
+
+def _describe(exc, path):
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+    return {"type": type(exc).__name__, "message": str(exc)[:2000],
+            "traceback": "".join(traceback.format_list(frames[-8:])),
+            "not_implemented": isinstance(exc, NotImplementedError), "forbidden": False}
+
+
+def _import_file(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+

@@ -1,0 +1,60 @@
+"""The mistakes catalog: realistic wrong submissions that every grader must reject.
+
+tests/mistakes/<id>/<name>.py holds one mistake: a docstring that says what the student did
+wrong, with an `expect:` line naming a phrase the feedback must contain, followed by the wrong
+function(s). The full wrong submission is the reference solution with those definitions
+appended, so they replace the right ones (and every caller inside the module uses them).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlgrade import assignments
+
+CATALOG = assignments.REPO / "tests" / "mistakes"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    assignment: str
+    name: str
+    path: Path
+
+    @property
+    def doc(self) -> str:
+        return ast.get_docstring(ast.parse(self.path.read_text())) or ""
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else self.name
+
+    @property
+    def expect(self) -> str | None:
+        """The phrase the feedback for this mistake must contain."""
+        for line in self.doc.splitlines():
+            if line.strip().startswith("expect:"):
+                return line.split(":", 1)[1].strip()
+        return None
+
+    def source(self) -> str:
+        a = assignments.get(self.assignment)
+        reference = (a.solution_dir / a.module_file).read_text()
+        return f"{reference}\n\n# ---- mistake: {self.name} ----\n{self.path.read_text()}"
+
+    def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / assignments.get(self.assignment).module_file).write_text(self.source())
+        return folder
+
+
+def catalog(aid: str) -> list[Mistake]:
+    return [Mistake(aid, p.stem, p) for p in sorted((CATALOG / aid).glob("*.py")) if not p.name.startswith("_")]
+
+
+def get(aid: str, name: str) -> Mistake:
+    for m in catalog(aid):
+        if m.name == name:
+            return m
+    raise LookupError(f"no mistake {name!r} in the {aid} catalog")

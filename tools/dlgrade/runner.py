@@ -1,0 +1,91 @@
+"""Grade one submission: copy its module file aside, run the hidden graders, score the manifest.
+
+The graders run in a trusted pytest process started here; that process reaches the student's
+code only through a sandboxed worker (grading/transport.py). The results are built here, from
+the report the trusted process wrote, after it and every worker it started are gone.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dlgrade import assignments, results
+from dlgrade.sandbox import launcher
+from dlgrade.submission import digest, read_module
+
+GRADER_TIMEOUT = 1800  # seconds for the whole trusted pytest run, a backstop behind the budgets
+
+
+def grade(aid: str, submission: Path, time_budget: float | None = None, tests: str | None = None) -> dict:
+    """Return the Gradescope results dict for `submission` (raises SubmissionError/UnknownAssignment)."""
+    assignment = assignments.get(aid)
+    source = read_module(submission, assignment.module_file)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-grade-") as tmp:
+        module_dir = Path(tmp) / "submission"
+        module_dir.mkdir()
+        (module_dir / assignment.module_file).write_bytes(source)
+        return run_graders(assignment, module_dir, Path(tmp) / "report.jsonl", digest(source), time_budget, tests)
+
+
+def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budget=None, tests=None) -> dict:
+    target = str(assignment.grader_dir / tests) if tests else str(assignment.grader_dir)
+    cmd = [sys.executable, "-m", "pytest", target, "-q", "-p", "no:cacheprovider", "--assert=plain",
+           "--no-header", "-p", "no:randomly", f"--dlgrade-submission={module_dir}", f"--dlgrade-report={report}"]
+    if time_budget:
+        cmd.append(f"--dlgrade-time-budget={time_budget}")
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTEST_ADDOPTS", None)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, cwd=assignment.grader_dir.parent, env=env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=GRADER_TIMEOUT)
+        log = proc.stdout[-20000:] + proc.stderr[-20000:]
+    except subprocess.TimeoutExpired:
+        log = "the grader timed out"
+    elapsed = time.monotonic() - start
+    extra = {"assignment": assignment.id, "submission_sha256": sha, "grader_version": grader_version(),
+             "sandbox": launcher.describe_mechanisms(), "mechanisms": launcher.mechanisms()}
+    lines = _read_report(report)
+    try:
+        result = results.from_report(lines, elapsed, output=f"Graded in a sandbox: {extra['sandbox']}.", extra=extra)
+    except ValueError:
+        result = results.failure("The grader could not run; your instructor has been told.", elapsed, extra)
+        result["extra_data"]["grader_log"] = log
+    return result
+
+
+def _read_report(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        try:
+            lines.append(json.loads(raw))
+        except ValueError:
+            break  # a line cut short by a crash: keep what came before
+    return lines
+
+
+def grader_version() -> str:
+    """A hash of the graders and the grading code, for reproducibility and resumable batches."""
+    h = hashlib.sha256()
+    root = assignments.REPO
+    for folder in (root / "autograder", root / "tools" / "dlgrade"):
+        for f in sorted(folder.rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".toml", ".ini"):
+                h.update(str(f.relative_to(root)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def grade_to_file(aid: str, submission: Path, out: Path, **kw) -> dict:
+    result = grade(aid, submission, **kw)
+    results.write(result, out)
+    return result
+

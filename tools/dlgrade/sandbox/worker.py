@@ -1,0 +1,237 @@
+"""The sandboxed side: imports one submission and runs requested calls on it.
+
+Runs as `python -I worker.py` inside the sandbox (see launcher.py), so nothing here may import
+dlgrade. Everything in this process is untrusted once the submission is imported: it may be
+monkeypatched, and its answers may be forged. That is fine because the grader only ever reads
+plain data back (codec.py) and computes every expected value itself, in its own process.
+
+Protocol: frames of `uint64 length | codec message` in both directions. Requests arrive on
+stdin; replies leave on the original stdout, which is moved to a private fd before any student
+code runs; fds 1 and 2 then point at the output pipe the grader drains and caps.
+"""
+import importlib.abc
+import importlib.util
+import os
+import struct
+import sys
+import traceback
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("_dlgrade_codec", os.path.join(HERE, "codec.py"))
+codec = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(codec)
+
+MAX_MESSAGE = 2000
+
+
+class ForbiddenCall(Exception):
+    """Raised when a submission calls a library function the assignment does not allow."""
+
+
+def read_frame(fd):
+    head = _read_exact(fd, 8)
+    if head is None:
+        return None
+    (n,) = struct.unpack("<Q", head)
+    return _read_exact(fd, n)
+
+
+def _read_exact(fd, n):
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def write_frame(fd, payload):
+    data = struct.pack("<Q", len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class BlockModules(importlib.abc.MetaPathFinder):
+    """Refuse imports of libraries the assignment forbids (torch in a numpy assignment)."""
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in self.names:
+            raise ImportError(f"'{fullname}' is not allowed in this assignment")
+        return None
+
+
+def forbid_attribute(dotted):
+    """Replace a library attribute (function or class) by one that refuses to run."""
+    module_name, _, attr = dotted.rpartition(".")
+    try:
+        owner = importlib.import_module(module_name)
+    except ImportError:
+        return
+    original = getattr(owner, attr, None)
+    if original is None:
+        return
+    message = f"{dotted} is not allowed in this assignment"
+    if isinstance(original, type):
+        def refuse_init(self, *args, **kwargs):
+            raise ForbiddenCall(message)
+        replacement = type(original.__name__, (original,), {"__init__": refuse_init})
+    else:
+        def replacement(*args, **kwargs):
+            raise ForbiddenCall(message)
+        replacement.__name__ = getattr(original, "__name__", attr)
+    setattr(owner, attr, replacement)
+
+
+def torch_function_guard(names):
+    """A TorchFunctionMode that refuses the named torch functions ("*" refuses every one).
+
+    Torch routes public functions through this hook by identity, so aliases such as
+    `from torch.nn.functional import conv2d as c` or `getattr(F, "conv" + "2d")` are caught."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    refuse_all = "*" in names
+
+    class Guard(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", "")
+            if refuse_all or name in names:
+                raise ForbiddenCall(f"torch.{name} is not allowed here")
+            return func(*args, **(kwargs or {}))
+
+    return Guard()
+
+
+class Worker:
+    def __init__(self, config):
+        self.config = config
+        self.module = None
+        self.probes = None
+        self.guards = {}  # student function name (or "*") -> torch function names refused
+
+    def setup(self):
+        cfg = self.config
+        blocked = cfg.get("blocked_modules") or []
+        if blocked:
+            sys.meta_path.insert(0, BlockModules(blocked))
+        for name in cfg.get("preload") or []:
+            importlib.import_module(name)
+        self.seed(cfg.get("seed", 0))
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(1)
+        for dotted in cfg.get("forbidden_attributes") or []:
+            forbid_attribute(dotted)
+        self.guards = {k: frozenset(v) for k, v in (cfg.get("forbidden_torch_functions") or {}).items()}
+        if cfg.get("probes"):
+            probes = type(sys)("dlgrade_probes")
+            probes.__file__ = "probes.py"
+            exec(compile(cfg["probes"], "probes.py", "exec"), probes.__dict__)
+            self.probes = probes
+
+        path = cfg["path"]
+        sys.path.insert(0, os.path.dirname(path))
+        spec = importlib.util.spec_from_file_location(cfg["module"], path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[cfg["module"]] = module
+        spec.loader.exec_module(module)
+        self.module = module
+
+    @staticmethod
+    def seed(seed):
+        import random
+
+        random.seed(seed)
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed(seed)
+        if "torch" in sys.modules:
+            sys.modules["torch"].manual_seed(seed)
+
+    def run(self, request):
+        op = request["op"]
+        args, kwargs = request.get("args", ()), request.get("kwargs", {})
+        if op == "call":
+            fn = getattr(self.module, request["name"])
+            names = self.guards.get("*", frozenset()) | self.guards.get(request["name"], frozenset())
+        elif op == "probe":
+            fn = getattr(self.probes, request["name"])
+            args = (self.module,) + tuple(args)
+            names = self.guards.get("*", frozenset())
+            for scoped in request.get("guard_as") or []:
+                names |= self.guards.get(scoped, frozenset())
+        else:
+            raise ValueError(f"unknown op {op!r}")
+        self.seed(request.get("seed", 0))
+        if names:
+            with torch_function_guard(names):
+                return fn(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+
+def describe(exc, path):
+    """The error as the student should see it: type, message, and only their own frames."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+    try:
+        message = str(exc)[:MAX_MESSAGE]
+    except BaseException:
+        message = "<unprintable>"
+    return {
+        "type": type(exc).__name__,
+        "message": message,
+        "traceback": "".join(traceback.format_list(frames[-8:]))[-4000:],
+        "not_implemented": isinstance(exc, NotImplementedError),
+        "forbidden": isinstance(exc, ForbiddenCall),
+    }
+
+
+def reply(fd, value=None, error=None, caught=()):
+    message = {"ok": error is None, "value": value, "error": error,
+               "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]}
+    try:
+        payload = codec.encode(message)
+    except BaseException as exc:  # a value whose conversion itself misbehaves
+        payload = codec.encode({"ok": False, "value": None, "warnings": [],
+                                "error": {"type": "EncodeError", "message": f"could not send the result: {type(exc).__name__}",
+                                          "traceback": "", "not_implemented": False, "forbidden": False}})
+    write_frame(fd, payload)
+
+
+def main():
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)
+    os.set_inheritable(reply_fd, False)
+    raw = read_frame(0)
+    config = codec.decode(raw, with_torch=False)
+    worker = Worker(config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            worker.setup()
+        except BaseException as exc:
+            reply(reply_fd, error=describe(exc, config["path"]), caught=caught)
+            return
+    reply(reply_fd, value={"module": config["module"]}, caught=caught)
+
+    while True:
+        raw = read_frame(0)
+        if raw is None:
+            return
+        request = codec.decode(raw)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                value = worker.run(request)
+            except BaseException as exc:  # SystemExit, KeyboardInterrupt, pytest's Skipped...
+                reply(reply_fd, error=describe(exc, config["path"]), caught=caught)
+                continue
+        reply(reply_fd, value=value, caught=caught)
+
+
+if __name__ == "__main__":
+    main()
