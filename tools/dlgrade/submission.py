@@ -27,7 +27,7 @@ def read_module(path: Path, filename: str) -> bytes:
         raise SubmissionError(f"{path}: no such file or folder")
     if path.is_dir():
         return _from_folder(path, filename)
-    if zipfile.is_zipfile(path):
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         return _from_zip(path, filename)
     if path.name == filename and path.is_file():
         return _regular_file(path)

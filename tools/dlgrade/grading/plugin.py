@@ -186,7 +186,9 @@ def _visibility(item) -> str:
 
 def _title(item) -> str:
     doc = (getattr(item.obj, "__doc__", None) or "").strip()
-    return doc.splitlines()[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
+    title = doc.splitlines()[0].strip() if doc else item.originalname.removeprefix("test_").replace("_", " ")
+    callspec = getattr(item, "callspec", None)
+    return f"{title} [{callspec.id}]" if callspec else title
 
 
 def pytest_collection_finish(session):

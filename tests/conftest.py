@@ -1,0 +1,44 @@
+"""Shared helpers for the suite: grading a submission through the real sandboxed pipeline."""
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dlgrade import assignments, runner
+
+
+@pytest.fixture(scope="session")
+def grade():
+    """grade(aid, folder_or_zip, **kw) -> Gradescope results dict, through the sandbox."""
+    return runner.grade
+
+
+@pytest.fixture
+def submit(tmp_path):
+    """submit(aid, source, extra_files={}) -> folder holding the module (and any extra files)."""
+    def make(aid, source, extra_files=None):
+        folder = tmp_path / "submission"
+        folder.mkdir(exist_ok=True)
+        (folder / assignments.get(aid).module_file).write_text(textwrap.dedent(source))
+        for name, text in (extra_files or {}).items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        return folder
+    return make
+
+
+def reference_source(aid: str) -> str:
+    a = assignments.get(aid)
+    return (a.solution_dir / a.module_file).read_text()
+
+
+def scores(result) -> dict:
+    return {t["name"]: t["score"] for t in result["tests"]}
+
+
+def full_marks(result) -> bool:
+    return bool(result["tests"]) and all(t["score"] == t["max_score"] for t in result["tests"])
+
+
+REPO = Path(assignments.REPO)
