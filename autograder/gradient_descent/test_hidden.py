@@ -146,7 +146,7 @@ def loss_mistakes(theta, X, y, lam):
 
 
 @pytest.mark.points(3)
-@pytest.mark.parametrize("lam", [0.0, 0.3])
+@pytest.mark.parametrize("lam", [0.0, 0.3], ids=["lam=0", "lam=0.3"])
 def test_cross_entropy_loss(student, lam):
     """cross_entropy_loss: mean cross-entropy plus lam * sum(theta**2)"""
     X, y, theta = problem(13)
@@ -185,7 +185,7 @@ def gradient_mistakes(theta, X, y, lam):
 
 
 @pytest.mark.points(3)
-@pytest.mark.parametrize("lam", [0.0, 0.25])
+@pytest.mark.parametrize("lam", [0.0, 0.25], ids=["lam=0", "lam=0.25"])
 def test_cross_entropy_gradient(student, lam):
     """cross_entropy_gradient: X.T @ (h - y) / N + 2 * lam * theta"""
     X, y, theta = problem(15)

@@ -3,6 +3,7 @@
     dlgrade stubs [--check] [ID ...]             regenerate (or check) assignments/ from solutions/
     dlgrade grade ID SUBMISSION [--out FILE]     grade one folder or .zip, Gradescope results
     dlgrade demo                                  stubs + grade reference, stub and a buggy example
+    dlgrade verify [ID ...]                       reference full, stub zero, every catalog mistake caught
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a check found a
 problem, 2 when it could not run (unknown assignment, missing module file, unreadable zip).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -70,7 +72,7 @@ def cmd_demo(args) -> int:
             example = a.spec.get("example_mistake")
             if example:
                 m = mistakes.get(aid, example)
-                subjects.append((f"buggy: {m.summary}", m.write(Path(tmp) / aid / example)))
+                subjects.append((f"buggy example ({m.name})", m.write(Path(tmp) / aid / example)))
             for label, folder in subjects:
                 r = runner.grade(aid, folder)
                 failed = [t["name"] for t in r["tests"] if t["status"] != "passed"]
@@ -85,6 +87,20 @@ def cmd_demo(args) -> int:
             for name in failed:
                 print(f"{'':20}  failed: {name}")
     return 0
+
+
+def cmd_verify(args) -> int:
+    from dlgrade import verify
+
+    ids = _ids(args.ids)
+
+    def progress(outcome, done, total):
+        mark = "ok " if outcome.ok else "BAD"
+        print(f"[{done:>3}/{total}] {mark} {outcome.assignment}:{outcome.subject}", file=sys.stderr, flush=True)
+
+    outcomes = verify.run(ids, jobs=args.jobs, progress=progress)
+    print(verify.table(outcomes))
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def main(argv=None) -> int:
@@ -108,6 +124,11 @@ def main(argv=None) -> int:
     p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("verify", help="prove the graders: reference full, stub zero, every mistake caught")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    p.set_defaults(func=cmd_verify)
 
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,159 @@
+"""Mutation testing of the hidden graders against the reference solutions (cosmic-ray).
+
+Every cosmic-ray mutant of a line inside a solution region is a candidate wrong submission: the
+graders must reject it (some test fails) unless it is equivalent, which docs/equivalent-mutants.md
+must then explain. Writes benchmarks/mutation/<id>.md per assignment and benchmarks/mutation/REPORT.md from all of
+them; exit status 1 while a non-equivalent mutant survives.
+
+    .venv/bin/python tools/mutation_test.py [ID ...] [--jobs 2]
+
+Mutants run the graders in-process (`--dlgrade-local`), stopping at the first failure; results
+are cached by mutant source and grader version in .mutation-cache/, so a rerun after
+strengthening a grader only re-tests what changed.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from cosmic_ray.commands.init import _all_work_items
+from cosmic_ray.mutating import mutate_code
+from cosmic_ray.plugins import get_operator
+
+from dlgrade import assignments, authoring, runner
+
+REPO = assignments.REPO
+REPORTS = REPO / "benchmarks" / "mutation"
+EQUIVALENTS = REPO / "docs" / "equivalent-mutants.md"
+CACHE = REPO / ".mutation-cache"
+TIMEOUT = 300
+
+
+def mutants(aid: str):
+    """(operator, occurrence, line, original line, mutated source) for mutants inside solution regions."""
+    a = assignments.get(aid)
+    path = a.solution_dir / a.module_file
+    source = path.read_text()
+    inside = {n for r in authoring.regions(source) for n in range(r.begin + 1, r.end)}
+    lines = source.splitlines()
+    for item in _all_work_items([path], {}):
+        spec = item.mutations[0]
+        line = spec.start_pos[0]
+        if line not in inside:
+            continue
+        mutated = mutate_code(source, get_operator(spec.operator_name)(**spec.operator_args), spec.occurrence)
+        if mutated is None or mutated == source:
+            continue
+        yield spec.operator_name, spec.occurrence, line, lines[line - 1], mutated
+
+
+def changed_line(original: str, mutated: str) -> str:
+    diff = [d[1:].strip() for d in difflib.unified_diff(original.splitlines(), mutated.splitlines(), lineterm="", n=0)
+            if d.startswith("+") and not d.startswith("+++")]
+    return " / ".join(diff) or "(line removed)"
+
+
+def run_graders(aid: str, mutated: str) -> tuple[str, str]:
+    """'killed' or 'survived', and the name of the first test that failed."""
+    a = assignments.get(aid)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-mutant-") as tmp:
+        (Path(tmp) / a.module_file).write_text(mutated)
+        cmd = [sys.executable, "-m", "pytest", str(a.grader_dir), f"--dlgrade-local={tmp}", "-x", "-q",
+               "-p", "no:cacheprovider", "--no-header", "-rf"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO / "autograder",
+                                  env=dict(os.environ, PYTHONHASHSEED="0"), stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return "killed", "(timeout)"
+    failed = re.findall(r"^FAILED (\S+)", proc.stdout, re.M)
+    return ("killed" if proc.returncode != 0 else "survived"), (failed[0] if failed else "")
+
+
+def equivalents() -> dict[tuple[str, str, str], str]:
+    """Rows of the table in docs/equivalent-mutants.md: | assignment | original | mutant | why |."""
+    found = {}
+    if EQUIVALENTS.exists():
+        for row in EQUIVALENTS.read_text().splitlines():
+            cells = [c.strip().strip("`") for c in row.strip().strip("|").split("|")]
+            if len(cells) == 4 and cells[0] in assignments.all_ids():
+                found[(cells[0], cells[1], cells[2])] = cells[3]
+    return found
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ids", nargs="*")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args(argv)
+    ids = args.ids or assignments.all_ids()
+    CACHE.mkdir(exist_ok=True)
+    version = runner.grader_version()
+    known = equivalents()
+    bad = 0
+    for aid in ids:
+        todo = list(mutants(aid))
+        original = (assignments.get(aid).solution_dir / assignments.get(aid).module_file).read_text()
+        start = time.monotonic()
+
+        def one(m):
+            op, occ, line, before, mutated = m
+            key = hashlib.sha256(f"{version}\n{aid}\n{mutated}".encode()).hexdigest()[:32]
+            cached = CACHE / f"{key}.json"
+            if cached.exists():
+                return m, json.loads(cached.read_text())
+            status, by = run_graders(aid, mutated)
+            record = {"status": status, "by": by}
+            cached.write_text(json.dumps(record))
+            return m, record
+
+        rows = []
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for done, (m, record) in enumerate(pool.map(one, todo), 1):
+                rows.append((m, record))
+                print(f"\r{aid}: {done}/{len(todo)} mutants", end="", file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+        killed = sum(r["status"] == "killed" for _, r in rows)
+        survivors = [(m, r) for m, r in rows if r["status"] == "survived"]
+        equivalent = [(m, known[(aid, m[3].strip(), changed_line(original, m[4]))]) for m, _ in survivors
+                      if (aid, m[3].strip(), changed_line(original, m[4])) in known]
+        unexplained = [m for m, _ in survivors if (aid, m[3].strip(), changed_line(original, m[4])) not in known]
+        bad += len(unexplained)
+        nonequiv = len(rows) - len(equivalent)
+        rate = 100.0 * killed / nonequiv if nonequiv else 100.0
+        lines = [f"## {aid}", "",
+                 f"{len(rows)} mutants in solution regions, {killed} killed, {len(equivalent)} equivalent, "
+                 f"{len(unexplained)} surviving; kill rate of non-equivalent mutants: {rate:.1f}% "
+                 f"({time.monotonic() - start:.0f} s)", ""]
+        if unexplained:
+            lines += ["Surviving mutants (strengthen a grader or explain in docs/equivalent-mutants.md):", "",
+                      "| line | original | mutant | operator |", "|---|---|---|---|"]
+            lines += [f"| {m[2]} | `{m[3].strip()}` | `{changed_line(original, m[4])}` | {m[0]} |" for m in unexplained]
+            lines.append("")
+        if equivalent:
+            lines += ["Equivalent mutants (see docs/equivalent-mutants.md):", ""]
+            lines += [f"- line {m[2]}: `{m[3].strip()}` -> `{changed_line(original, m[4])}`: {why}" for m, why in equivalent]
+            lines.append("")
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        (REPORTS / f"{aid}.md").write_text("\n".join(lines) + "\n")
+        print(lines[2], file=sys.stderr)
+    header = ["# Mutation testing report", "",
+              "Generated by `tools/mutation_test.py` with cosmic-ray's operators on every line inside a",
+              "solution region; a mutant is killed when any hidden or public grader fails on it.", ""]
+    sections = [(REPORTS / f"{aid}.md").read_text() for aid in assignments.all_ids() if (REPORTS / f"{aid}.md").exists()]
+    (REPORTS / "REPORT.md").write_text("\n".join(header + sections))
+    print(f"report written to {(REPORTS / 'REPORT.md').relative_to(REPO)}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
