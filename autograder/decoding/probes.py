@@ -1,0 +1,107 @@
+"""Driver code run beside the student's decoding.py (never expected values).
+
+A language model cannot cross the sandbox, so the graders send its definition as plain data
+and the probes below build it here. Both toy models are causal: logits[:, t] depends only on
+input_ids[:, :t+1]. Their logits are float32, like a real model's.
+
+  {"kind": "ngram", "table": tensor of shape (V+1,) * (n-1) + (V,)}
+      the next-token logits are table[last n-1 tokens]; positions before the start of the
+      sequence read as the padding index V (n = 1 is a fixed distribution, n = 2 a bigram).
+  {"kind": "prefix", "rows": {"3,1": [...V logits...], ...}, "default": [...V logits...]}
+      the next-token logits after the whole prefix "3,1" (token ids joined by commas);
+      prefixes that are not listed use "default".
+"""
+import torch
+
+
+class NGramLM:
+    """Next-token logits looked up from the last n-1 tokens."""
+
+    def __init__(self, table):
+        self.table = torch.as_tensor(table, dtype=torch.float32)
+        self.V = self.table.shape[-1]
+        self.context = self.table.dim() - 1
+        self.calls = 0
+
+    def __call__(self, input_ids):
+        ids = _check_input(input_ids, self.V)
+        self.calls += 1
+        B, T = ids.shape
+        padded = torch.cat([torch.full((B, self.context), self.V, dtype=torch.long), ids], dim=1)
+        index = tuple(padded[:, j:j + T] for j in range(1, self.context + 1))
+        return self.table[index].clone() if index else self.table.expand(B, T, self.V).clone()
+
+
+class PrefixLM:
+    """Next-token logits looked up from the whole prefix."""
+
+    def __init__(self, rows, default):
+        self.default = torch.as_tensor(default, dtype=torch.float32)
+        self.V = self.default.shape[-1]
+        self.rows = {key: torch.as_tensor(row, dtype=torch.float32) for key, row in rows.items()}
+        self.calls = 0
+
+    def __call__(self, input_ids):
+        ids = _check_input(input_ids, self.V)
+        self.calls += 1
+        B, T = ids.shape
+        out = torch.empty(B, T, self.V)
+        for b in range(B):
+            seq = ids[b].tolist()
+            for t in range(T):
+                out[b, t] = self.rows.get(",".join(map(str, seq[:t + 1])), self.default)
+        return out
+
+
+def _check_input(input_ids, V):
+    if not isinstance(input_ids, torch.Tensor):
+        raise TypeError(f"the model takes a LongTensor of token ids, got {type(input_ids).__name__}")
+    if input_ids.dim() != 2:
+        raise ValueError(f"the model takes input_ids of shape (B, T), got shape {tuple(input_ids.shape)}; "
+                         "add a batch dimension with ids.unsqueeze(0)")
+    if input_ids.is_floating_point() or input_ids.dtype == torch.bool:
+        raise TypeError(f"the model takes integer token ids (a LongTensor), got {input_ids.dtype}")
+    ids = input_ids.long()
+    if ids.numel() and (ids.min() < 0 or ids.max() >= V):
+        raise IndexError(f"token ids must lie in [0, {V}), got one equal to "
+                         f"{int(ids.min()) if ids.min() < 0 else int(ids.max())}")
+    return ids
+
+
+def build(spec):
+    if spec["kind"] == "ngram":
+        return NGramLM(spec["table"])
+    if spec["kind"] == "prefix":
+        return PrefixLM(spec["rows"], spec["default"])
+    raise ValueError(f"unknown model kind {spec['kind']!r}")
+
+
+# ---- probes: each builds the model, calls the student's function, returns plain data ------
+# (named after the function they drive, so that feedback about a failing call names it)
+def greedy_decode(m, spec, prompt, max_new_tokens, **kwargs):
+    return m.greedy_decode(build(spec), prompt, max_new_tokens, **kwargs)
+
+
+def beam_search(m, spec, prompt, beam_width, max_new_tokens, **kwargs):
+    return m.beam_search(build(spec), prompt, beam_width, max_new_tokens, **kwargs)
+
+
+def perplexity(m, spec, tokens):
+    return m.perplexity(build(spec), tokens)
+
+
+def sample(m, spec, prompt, max_new_tokens, seeds, first_tokens=False, **kwargs):
+    """One sample per seed, each with its own torch.Generator().manual_seed(seed).
+
+    With first_tokens=True, return only the first sampled token of each as a list of ints (a
+    result that is not a 1-D tensor longer than the prompt is reported as -1)."""
+    model = build(spec)
+    n = prompt.shape[0]
+    out = []
+    for s in seeds:
+        ids = m.sample(model, prompt.clone(), max_new_tokens, generator=torch.Generator().manual_seed(int(s)), **kwargs)
+        if first_tokens:
+            ok = isinstance(ids, torch.Tensor) and ids.dim() == 1 and ids.shape[0] > n
+            ids = int(ids[n]) if ok else -1
+        out.append(ids)
+    return out
