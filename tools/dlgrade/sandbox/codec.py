@@ -66,7 +66,7 @@ def encode(obj) -> bytes:
         dtype = a.dtype.name
         if dtype not in ALLOWED_DTYPES:
             return {"__unsupported__": f"{tag} of dtype {dtype}"}
-        a = np.ascontiguousarray(a)
+        a = np.ascontiguousarray(a).reshape(a.shape)  # ascontiguousarray alone turns 0-d into (1,)
         buffers.append(a.tobytes())
         node = {tag: len(buffers) - 1, "dtype": dtype, "shape": list(a.shape)}
         if extra:
