@@ -30,13 +30,24 @@ from cosmic_ray.commands.init import _all_work_items
 from cosmic_ray.mutating import mutate_code
 from cosmic_ray.plugins import get_operator
 
-from dlgrade import assignments, authoring, runner
+from dlgrade import assignments, authoring
 
 REPO = assignments.REPO
 REPORTS = REPO / "benchmarks" / "mutation"
 EQUIVALENTS = REPO / "docs" / "equivalent-mutants.md"
 CACHE = REPO / ".mutation-cache"
 TIMEOUT = 300
+
+
+def graders_hash(aid: str) -> str:
+    """What decides a mutant's fate: the assignment's graders and the grading library."""
+    h = hashlib.sha256()
+    for folder in (assignments.get(aid).grader_dir, REPO / "tools" / "dlgrade" / "grading"):
+        for f in sorted(folder.rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".toml"):
+                h.update(f.read_bytes())
+    h.update((REPO / "tools" / "dlgrade" / "sandbox" / "codec.py").read_bytes())
+    return h.hexdigest()
 
 
 def mutants(aid: str):
@@ -97,13 +108,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     ids = args.ids or assignments.all_ids()
     CACHE.mkdir(exist_ok=True)
-    version = runner.grader_version()
     known = equivalents()
     bad = 0
     for aid in ids:
         todo = list(mutants(aid))
         original = (assignments.get(aid).solution_dir / assignments.get(aid).module_file).read_text()
         start = time.monotonic()
+        version = graders_hash(aid)
 
         def one(m):
             op, occ, line, before, mutated = m

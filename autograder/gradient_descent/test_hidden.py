@@ -122,6 +122,7 @@ def test_predict(student, credit):
     with credit.part(0.4, "threshold 0.5"):
         labels = expect_array(student.predict(theta, X), "predict(theta, X)", shape=h.shape, kind="iu")
         expect_close(labels, (h >= 0.5).astype(int), "predict(theta, X)")
+    labels_ok = credit.parts[-1][1]  # a constant predict must not earn the threshold part below
     with credit.part(0.3, "threshold=0.7"):
         labels = expect_array(student.predict(theta, X, threshold=0.7), "predict(..., threshold=0.7)", shape=h.shape, kind="iu")
         expect_close(labels, (h >= 0.7).astype(int), "predict(..., threshold=0.7)",
@@ -130,6 +131,8 @@ def test_predict(student, credit):
         labels = expect_array(student.predict(np.zeros(X.shape[1]), X), "predict(0, X)", shape=h.shape, kind="iu")
         expect_close(labels, np.ones(X.shape[0]), "predict with every probability exactly 0.5",
                      hint="a probability equal to the threshold is class 1 (>=, not >)")
+        if not labels_ok:
+            fail("predict(theta, X) is wrong, so right labels at exactly 0.5 earn nothing yet")
 
 
 # ---- loss and gradient -------------------------------------------------------------------
@@ -230,7 +233,10 @@ def test_gradient_descent_defaults(student):
 def test_gradient_descent_keeps_theta0(student):
     """gradient_descent: does not modify theta0 in place"""
     X, y, theta0 = problem(18)
-    _, _, after = student.probe("gradient_descent_and_theta0", X, y, theta0.copy(), alpha=0.1, n_iters=3)
+    theta, _, after = student.probe("gradient_descent_and_theta0", X, y, theta0.copy(), alpha=0.1, n_iters=3)
+    # credited only for a working gradient_descent: leaving theta0 alone is no work in itself
+    expect_close(expect_array(theta, "theta", shape=theta0.shape), o_gradient_descent(X, y, 0.1, 3, 0.0, theta0)[0],
+                 "theta after 3 updates", rtol=1e-6, atol=1e-9)
     if not (isinstance(after, np.ndarray) and np.array_equal(after, theta0)):
         fail("gradient_descent changed the caller's theta0 in place; start from a copy")
 

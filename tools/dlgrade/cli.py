@@ -2,8 +2,12 @@
 
     dlgrade stubs [--check] [ID ...]             regenerate (or check) assignments/ from solutions/
     dlgrade grade ID SUBMISSION [--out FILE]     grade one folder or .zip, Gradescope results
+    dlgrade grade ID CLASS_DIR --out OUTDIR [--jobs N] [--force]
+                                                  grade a class (batch.py): results, feedback,
+                                                  gradebook.csv, report.html; resumable
     dlgrade demo                                  stubs + grade reference, stub and a buggy example
     dlgrade verify [ID ...]                       reference full, stub zero, every catalog mistake caught
+    dlgrade release [ID ...] [--out dist]         student.zip, gradescope.zip, nbgrader/, otter/ per assignment
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a check found a
 problem, 2 when it could not run (unknown assignment, missing module file, unreadable zip).
@@ -43,8 +47,11 @@ def cmd_stubs(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from dlgrade import runner
+    from dlgrade import batch, runner
 
+    code = batch.cli(args)  # a folder of submissions: grade the class into --out OUTDIR
+    if code is not None:
+        return code
     result = runner.grade(args.assignment, Path(args.submission), time_budget=args.time_budget)
     if args.out:
         results.write(result, Path(args.out))
@@ -103,6 +110,20 @@ def cmd_verify(args) -> int:
     return 0 if all(o.ok for o in outcomes) else 1
 
 
+def cmd_release(args) -> int:
+    from dlgrade import release
+
+    ids = _ids(args.ids)
+    try:
+        written = release.build(ids, Path(args.out), jobs=args.jobs)
+    except release.ReleaseError as e:
+        print(f"dlgrade release: {e}", file=sys.stderr)
+        return 1
+    for folder in written:
+        print(f"wrote {folder}/: student.zip gradescope.zip nbgrader/ otter/")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dlgrade", description="Autograded deep-learning assignments.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,10 +133,15 @@ def main(argv=None) -> int:
     p.add_argument("--check", action="store_true", help="only report stubs that are out of date")
     p.set_defaults(func=cmd_stubs)
 
-    p = sub.add_parser("grade", help="grade one submission (a folder or a .zip)")
+    p = sub.add_parser("grade", help="grade one submission (a folder or a .zip), or a class folder of them",
+                       description="SUBMISSIONS is one submission when it is a .zip, the module file or a folder "
+                       "with the module file at its top level; any other folder is a class (one folder or .zip "
+                       "per student, a Gradescope export or a Canvas download), graded into --out OUTDIR.")
     p.add_argument("assignment")
-    p.add_argument("submission")
-    p.add_argument("--out", help="write Gradescope results.json here")
+    p.add_argument("submission", metavar="SUBMISSIONS")
+    p.add_argument("--out", help="one submission: write Gradescope results.json here; a class: the output folder")
+    p.add_argument("--jobs", type=int, default=None, help="a class: submissions graded at once (default: cores)")
+    p.add_argument("--force", action="store_true", help="a class: regrade submissions already graded")
     p.add_argument("--json", action="store_true", help="print the results JSON instead of a table")
     p.add_argument("--time-budget", type=float, default=None, help="seconds of student run time in all")
     p.add_argument("--show", type=int, default=20, help="print the feedback of at most this many failed tests")
@@ -129,6 +155,14 @@ def main(argv=None) -> int:
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("release", help="package assignments: student.zip, gradescope.zip, nbgrader/, otter/",
+                       description="Self-test every assignment (reference full marks, stub zero), check that no "
+                       "student-facing file leaks a solution or a hidden test, and write dist/<id>/ reproducibly.")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--out", default="dist", help="output folder (default: dist)")
+    p.add_argument("--jobs", type=int, default=2, help="self-test gradings run at once (default: 2)")
+    p.set_defaults(func=cmd_release)
 
     args = parser.parse_args(argv)
     try:

@@ -52,11 +52,19 @@ def write_atomic(path: Path, data: str):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide results and reports from the course staff
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # interrupted or failed: leave neither a half-written file nor a stray temp
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def write(result: dict, path: Path):

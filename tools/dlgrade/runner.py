@@ -49,7 +49,7 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
     except subprocess.TimeoutExpired:
         log = "the grader timed out"
     elapsed = time.monotonic() - start
-    extra = {"assignment": assignment.id, "submission_sha256": sha, "grader_version": grader_version(),
+    extra = {"assignment": assignment.id, "submission_sha256": sha, "grader_version": grader_version(assignment.id),
              "sandbox": launcher.describe_mechanisms(), "mechanisms": launcher.mechanisms()}
     lines = _read_report(report)
     try:
@@ -72,15 +72,29 @@ def _read_report(path: Path) -> list[dict]:
     return lines
 
 
-def grader_version() -> str:
-    """A hash of the graders and the grading code, for reproducibility and resumable batches."""
+GRADING_CODE = ("__init__.py", "assignments.py", "results.py", "runner.py", "submission.py", "grading", "sandbox")
+
+
+def grader_version(aid: str | None = None) -> str:
+    """A hash of the graders and the grading code, for reproducibility and resumable batches.
+
+    With `aid`, only what can change that assignment's grades: its autograder folder, the shared
+    autograder/ files and the grading code (not batch.py, report.py, cli.py, ...), so a new
+    assignment or a report tweak does not invalidate the grades of a class already graded."""
     h = hashlib.sha256()
     root = assignments.REPO
-    for folder in (root / "autograder", root / "tools" / "dlgrade"):
-        for f in sorted(folder.rglob("*")):
-            if f.is_file() and f.suffix in (".py", ".toml", ".ini"):
-                h.update(str(f.relative_to(root)).encode())
-                h.update(f.read_bytes())
+    if aid is None:
+        files = [f for folder in (root / "autograder", root / "tools" / "dlgrade") for f in folder.rglob("*")]
+    else:
+        code = root / "tools" / "dlgrade"
+        files = [f for f in (root / "autograder").iterdir() if f.is_file()]
+        files += list((root / "autograder" / aid).rglob("*"))
+        for name in GRADING_CODE:
+            files += list((code / name).rglob("*")) if (code / name).is_dir() else [code / name]
+    for f in sorted(files):
+        if f.is_file() and f.suffix in (".py", ".toml", ".ini"):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -201,7 +201,8 @@ class SandboxTransport:
         try:
             reply = self.worker.start()
         except self._launcher.WorkerError as e:
-            reply = {"ok": False, "error": {"type": "WorkerError", "message": _worker_failure(e, "the import")}}
+            reply = {"ok": False, "error": {"type": "WorkerError", "message": _worker_failure(e, "the import"),
+                                            "forbidden": e.kind == "forbidden"}}
         self.budget_left -= time.monotonic() - start
         if not reply["ok"]:
             error = reply.get("error") if type(reply.get("error")) is dict else {}
@@ -217,12 +218,15 @@ class SandboxTransport:
         if failed:
             return {"ok": False, "error": failed, "warnings": []}
         limit = min(timeout or self.limits.call_timeout, max(self.budget_left, 1.0))
+        if self.limits.call_timeout_cap > 0:
+            limit = min(limit, self.limits.call_timeout_cap)
         start = time.monotonic()
         try:
             reply = self.worker.request(request, limit)
         except self._launcher.WorkerError as e:
             reply = {"ok": False, "warnings": [],
-                     "error": {"type": "WorkerError", "message": _worker_failure(e, label, limit), "worker": e.kind}}
+                     "error": {"type": "WorkerError", "message": _worker_failure(e, label, limit), "worker": e.kind,
+                               "forbidden": e.kind == "forbidden"}}
         finally:
             self.budget_left -= time.monotonic() - start
         reply["output"] = self.worker.take_output() if self.worker is not None else ""
@@ -237,6 +241,8 @@ class SandboxTransport:
 def _worker_failure(e, label, limit=None) -> str:
     if e.kind == "timeout":
         return f"did not finish within {limit or 'the time limit'} s (an infinite loop, or far too slow)"
+    if e.kind == "forbidden":
+        return f"{e.detail} (while running {label}); the process running your code was stopped"
     if e.kind == "crashed":
         return f"the Python process running your code stopped while running {label} ({e.detail}); " \
                "do not call exit(), os._exit() or allocate huge amounts of memory"

@@ -128,12 +128,18 @@ def decode(data: bytes, *, with_torch: bool = True):
 
     # Buffers are laid out in order; their sizes follow from dtype and shape.
     offsets: list[tuple[int, int]] = []
-    torch = None
-    if with_torch:
-        try:
-            import torch
-        except ImportError:
+    torch_module = []  # imported on the first tensor only: numpy-only graders never pay for torch
+
+    def torch_or_none():
+        if not torch_module:
             torch = None
+            if with_torch:
+                try:
+                    import torch
+                except ImportError:
+                    torch = None
+            torch_module.append(torch)
+        return torch_module[0]
 
     def take(node):
         idx = next(v for k, v in node.items() if k in ("__array__", "__tensor__", "__npscalar__"))
@@ -183,6 +189,7 @@ def decode(data: bytes, *, with_torch: bool = True):
             return take(x)
         if "__tensor__" in x:
             a = take(x)
+            torch = torch_or_none()
             if torch is None:
                 return a
             tensor = torch.from_numpy(a)

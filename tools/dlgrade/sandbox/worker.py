@@ -1,6 +1,6 @@
 """The sandboxed side: imports one submission and runs requested calls on it.
 
-Runs as `python -I worker.py` inside the sandbox (see launcher.py), so nothing here may import
+Runs as `python -s -P worker.py` inside the sandbox (see launcher.py), so nothing here may import
 dlgrade. Everything in this process is untrusted once the submission is imported: it may be
 monkeypatched, and its answers may be forged. That is fine because the grader only ever reads
 plain data back (codec.py) and computes every expected value itself, in its own process.
@@ -8,19 +8,35 @@ plain data back (codec.py) and computes every expected value itself, in its own 
 Protocol: frames of `uint64 length | codec message` in both directions. Requests arrive on
 stdin; replies leave on the original stdout, which is moved to a private fd before any student
 code runs; fds 1 and 2 then point at the output pipe the grader drains and caps.
+
+Before the submission is imported (and after the assignment's libraries are), the worker installs
+the seccomp filter of seccomp.py on itself when the launcher asks for it, and refuses to go on if
+that fails. The import blocks, forbidden attributes, torch function guards, warning capture and
+numpy error-state reset below are tripwires inside an untrusted process: they catch honest
+mistakes and casual cheating, and a determined student can undo them (docs/security.md).
 """
+import ctypes
+import functools
 import importlib.abc
 import importlib.util
 import os
+import signal
 import struct
 import sys
 import traceback
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location("_dlgrade_codec", os.path.join(HERE, "codec.py"))
-codec = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(codec)
+
+
+def _load(name, filename):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+codec = _load("_dlgrade_codec", "codec.py")
 
 MAX_MESSAGE = 2000
 
@@ -101,8 +117,9 @@ def torch_function_guard(names):
 
     class Guard(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
-            name = getattr(func, "__name__", "")
-            if refuse_all or name in names:
+            name = str(getattr(func, "__name__", ""))
+            # torch.ops.aten.<op>.<overload> arrives named "<op>.<overload>": refuse it as <op>
+            if refuse_all or name in names or name.split(".", 1)[0] in names:
                 raise ForbiddenCall(f"torch.{name} is not allowed here")
             return func(*args, **(kwargs or {}))
 
@@ -115,6 +132,8 @@ class Worker:
         self.module = None
         self.probes = None
         self.guards = {}  # student function name (or "*") -> torch function names refused
+        self.reset_numpy = lambda: None
+        self.seeders = None
 
     def setup(self):
         cfg = self.config
@@ -129,6 +148,14 @@ class Worker:
         for dotted in cfg.get("forbidden_attributes") or []:
             forbid_attribute(dotted)
         self.guards = {k: frozenset(v) for k, v in (cfg.get("forbidden_torch_functions") or {}).items()}
+        if "numpy" in sys.modules:  # restored before every call (a tripwire: see the module docstring)
+            np = sys.modules["numpy"]
+            self.reset_numpy = functools.partial(np.seterr, **np.geterr())
+        if cfg.get("seccomp"):
+            filter_module = _load("_dlgrade_seccomp", "seccomp.py")
+            filter_module.install(allow_processes=bool(cfg.get("allow_processes")))
+            if not filter_module.active():
+                raise RuntimeError("the sandbox's seccomp filter is not active")
         if cfg.get("probes"):
             probes = type(sys)("dlgrade_probes")
             probes.__file__ = "probes.py"
@@ -143,15 +170,19 @@ class Worker:
         spec.loader.exec_module(module)
         self.module = module
 
-    @staticmethod
-    def seed(seed):
-        import random
+    def seed(self, seed):
+        """Seed every preloaded generator (the functions are taken before the submission can
+        replace them, and a module the submission swapped in is never called)."""
+        if self.seeders is None:
+            import random
 
-        random.seed(seed)
-        if "numpy" in sys.modules:
-            sys.modules["numpy"].random.seed(seed)
-        if "torch" in sys.modules:
-            sys.modules["torch"].manual_seed(seed)
+            self.seeders = [random.seed]
+            if "numpy" in sys.modules:
+                self.seeders.append(sys.modules["numpy"].random.seed)
+            if "torch" in sys.modules:
+                self.seeders.append(sys.modules["torch"].manual_seed)
+        for seeder in self.seeders:
+            seeder(seed)
 
     def run(self, request):
         op = request["op"]
@@ -168,6 +199,7 @@ class Worker:
         else:
             raise ValueError(f"unknown op {op!r}")
         self.seed(request.get("seed", 0))
+        self.reset_numpy()
         if names:
             with torch_function_guard(names):
                 return fn(*args, **kwargs)
@@ -191,6 +223,11 @@ def describe(exc, path):
 
 
 def reply(fd, value=None, error=None, caught=()):
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:  # what was printed reaches the grader before the reply does
+            stream.flush()
+        except BaseException:
+            pass
     message = {"ok": error is None, "value": value, "error": error,
                "warnings": [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]}
     try:
@@ -202,7 +239,16 @@ def reply(fd, value=None, error=None, caught=()):
     write_frame(fd, payload)
 
 
+def die_with_parent():
+    """Be killed if the process that started us dies (pdeathsig is lost when setpriv changes uid)."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main():
+    die_with_parent()
     reply_fd = os.dup(1)
     os.dup2(2, 1)
     os.set_inheritable(reply_fd, False)

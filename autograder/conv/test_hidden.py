@@ -1,0 +1,523 @@
+"""Hidden graders for conv (never shipped to students).
+
+Expected values come from torch in this (trusted) process, in float64: F.conv2d,
+F.max_pool2d and autograd for the numpy functions, and the grader's own LeNet-5 built from the
+contract for the model. Nothing imports the reference solution. Inputs have N, C and F above 1
+and all distinct, non-square images and kernels, strides that do not divide the input, padding
+above 0, non-zero biases and negative values, so that the usual mistakes show; each known
+mistake is computed too, so its feedback can name it.
+"""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as tF
+from torch import nn
+
+from dlgrade.grading.checks import expect_array, expect_close, expect_scalar, expect_tensor, fail
+
+pytestmark = pytest.mark.visibility("hidden")
+torch.set_num_threads(1)  # this grader process only: small tensors, and a shared machine
+
+RTOL, ATOL = 1e-5, 2e-5  # float64 expected; an implementation in float32 also passes (errors ~4e-6)
+
+
+def t64(a):
+    return torch.tensor(np.asarray(a, dtype=np.float64))
+
+
+# ---- oracle: conv2d and friends, from torch in float64 -------------------------------------
+def o_conv(x, w, b=None, stride=1, padding=0):
+    return tF.conv2d(t64(x), t64(w), None if b is None else t64(b), stride=stride, padding=padding).numpy()
+
+
+def o_conv_padded(x, w, b, stride, pads):
+    """conv2d after explicit zero padding (left, right, top, bottom): one-sided padding mistakes."""
+    return tF.conv2d(tF.pad(t64(x), pads), t64(w), None if b is None else t64(b), stride=stride).numpy()
+
+
+def out_size(n, k, stride, padding):
+    return (n + 2 * padding - k) // stride + 1
+
+
+def conv_problem(seed, N, C, H, W, F, KH, KW, bias=True):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(N, C, H, W))
+    w = rng.normal(size=(F, C, KH, KW))
+    u = rng.normal(size=F)
+    b = np.sign(u) * (0.5 + np.abs(u)) if bias else None  # |b| >= 0.5: a missing bias shows
+    return x, w, b
+
+
+# Wrong output-size formulas (n, k, stride, padding) -> size, with what each one means.
+SIZE_CAUSES = [
+    (lambda n, k, s, p: n + 2 * p - k + 1, "the stride is ignored in the output size: it is "
+     "(n + 2*padding - k) // stride + 1, the filter moving `stride` positions at a time"),
+    (lambda n, k, s, p: (n + 2 * p - k) // s, "the output size is off by one (the + 1 is missing): it is "
+     "(n + 2*padding - k) // stride + 1, the + 1 counting the first position"),
+    (lambda n, k, s, p: (n + 2 * p - k) // s + 2, "the output size is off by one (one position too many): "
+     "it is (n + 2*padding - k) // stride + 1"),
+    (lambda n, k, s, p: (n + p - k) // s + 1, "the padding is on one side only: pad `padding` zeros on "
+     "every side (top and bottom, left and right), so the padded length is n + 2*padding"),
+    (lambda n, k, s, p: (n - k) // s + 1, "the padding is ignored: pad x with `padding` zeros on every side first"),
+    (lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1, "the output size rounds up: windows that do not fit "
+     "are dropped, so (n + 2*padding - k) // stride + 1 rounds down"),
+]
+
+
+def size_cause(observed, configs):
+    """The one wrong size formula that explains every observed size, if exactly one does."""
+    matches = [cause for formula, cause in SIZE_CAUSES
+               if all(o == formula(*c) for o, c in zip(observed, configs))
+               and any(o != out_size(*c) for o, c in zip(observed, configs))]
+    return matches[0] if len(matches) == 1 else None
+
+
+def conv_shape_feedback(shape, x, w, stride, padding, name="conv2d's output"):
+    """Fail with the likely cause when the output shape is wrong."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    expected = (N, F, out_size(H, KH, stride, padding), out_size(W, KW, stride, padding))
+    if tuple(shape) == expected:
+        return
+    head = f"{name} has shape {tuple(shape)}, expected {expected}"
+    if len(shape) != 4:
+        fail(f"{head}: return a 4-D array (N, F, H', W')")
+    if tuple(shape[:2]) != expected[:2]:
+        fail(f"{head}: the first two axes are (N, F): one map per example and per filter, "
+             "each summing over all C input channels")
+    cause = size_cause(shape[2:], [(H, KH, stride, padding), (W, KW, stride, padding)])
+    fail(f"{head}: " + (cause or "the output size along each axis is (n + 2*padding - k) // stride + 1"))
+
+
+def conv_value_mistakes(x, w, b, stride, padding):
+    """The values common wrong conv2d implementations produce (same shape as the right one)."""
+    p, C = padding, x.shape[1]
+    H_out, W_out = out_size(x.shape[2], w.shape[2], stride, p), out_size(x.shape[3], w.shape[3], stride, p)
+    flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
+    mistakes = {
+        "the kernel is flipped (a true convolution); the lecture's convolution is a cross-correlation: "
+        "multiply each window by w as it is, without flipping it": o_conv(x, flipped, b, stride, p),
+    }
+    if p > 0:
+        mistakes["the padding is all on one side (2*padding zeros at the bottom and right): pad `padding` "
+                 "zeros on every side"] = o_conv_padded(x, w, b, stride, (0, 2 * p, 0, 2 * p))
+        mistakes["the padding is all on one side (2*padding zeros at the top and left): pad `padding` "
+                 "zeros on every side"] = o_conv_padded(x, w, b, stride, (2 * p, 0, 2 * p, 0))
+        for pads, where in (((p, 0, p, 0), "top and left"), ((0, p, 0, p), "bottom and right")):
+            wrong = o_conv_padded(x, w, b, stride, pads)
+            if wrong.shape[2:] == (H_out, W_out):
+                mistakes[f"the padding is on one side only ({where}): pad `padding` zeros on every side "
+                         "(top and bottom, left and right)"] = wrong
+    if stride > 1:
+        unstrided = o_conv(x, w, b, 1, p)[:, :, :H_out, :W_out]
+        mistakes["the windows do not move by `stride`: output (i, j) reads the window starting at "
+                 "(i*stride, j*stride)"] = unstrided
+    if b is not None:
+        plain = o_conv(x, w, None, stride, p)
+        mistakes["the bias is added once per input channel (C times); add b[f] once per output map"] = \
+            plain + C * b.reshape(1, -1, 1, 1)
+        mistakes["the bias b is not added"] = plain
+    return mistakes
+
+
+def expect_conv(z, x, w, b, stride, padding, name):
+    z = expect_array(z, name)
+    conv_shape_feedback(z.shape, x, w, stride, padding, name)
+    expect_close(z, o_conv(x, w, b, stride, padding), name, rtol=RTOL, atol=ATOL,
+                 mistakes=conv_value_mistakes(x, w, b, stride, padding))
+
+
+# ---- conv_output_size ----------------------------------------------------------------------
+SIZE_CONFIGS = [(13, 3, 2, 1), (11, 2, 3, 2), (28, 5, 1, 0), (9, 4, 2, 0), (10, 3, 3, 2), (12, 5, 2, 2), (8, 3, 1, 1)]
+
+
+@pytest.mark.points(1)
+def test_conv_output_size(student):
+    """conv_output_size: (n + 2*padding - k) // stride + 1, an int"""
+    observed = []
+    for n, k, s, p in SIZE_CONFIGS:
+        value = student.conv_output_size(n, k, s, p)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            fail(f"conv_output_size({n}, {k}, stride={s}, padding={p}) should be an int, got "
+                 f"{type(value).__name__}: use // (floor division), not /")
+        observed.append(int(value))
+    if observed != [out_size(*c) for c in SIZE_CONFIGS]:
+        cause = size_cause(observed, SIZE_CONFIGS)
+        fail("conv_output_size is wrong: " + (cause or "it is (n + 2*padding - k) // stride + 1"))
+    if student.conv_output_size(32, 5) != 28:
+        fail("conv_output_size(32, 5) with the default stride=1, padding=0 should be 28")
+
+
+# ---- conv2d --------------------------------------------------------------------------------
+CONV_CASES = {  # N, C, H, W, F, KH, KW, stride, padding, bias
+    "stride1-pad0": (2, 3, 7, 9, 4, 3, 2, 1, 0, True),
+    "stride2-pad1": (3, 2, 8, 11, 5, 3, 4, 2, 1, True),
+    "stride3-pad2": (2, 3, 11, 9, 4, 2, 3, 3, 2, True),
+    "stride2-pad2-nobias": (2, 2, 6, 7, 3, 3, 4, 2, 2, False),
+}
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("case", list(CONV_CASES))
+def test_conv2d_matches_torch(student, case):
+    """conv2d: equals torch.nn.functional.conv2d (batch, channels, filters, stride, padding, bias)"""
+    N, C, H, W, F, KH, KW, stride, padding, bias = CONV_CASES[case]
+    x, w, b = conv_problem(10 + list(CONV_CASES).index(case), N, C, H, W, F, KH, KW, bias)
+    z = student.conv2d(x, w, b, stride=stride, padding=padding)
+    expect_conv(z, x, w, b, stride, padding, f"conv2d ({case.replace('-', ', ')})")
+
+
+SHAPE_CONFIGS = [  # N, C, H, W, F, KH, KW, stride, padding: each wrong size formula differs somewhere
+    (2, 3, 9, 13, 4, 3, 2, 2, 1), (1, 2, 12, 7, 3, 2, 4, 3, 2), (2, 1, 10, 11, 2, 4, 3, 1, 2),
+    (3, 2, 8, 9, 5, 3, 3, 2, 0), (1, 1, 14, 6, 2, 5, 2, 3, 1),
+]
+
+
+@pytest.mark.points(1)
+def test_conv2d_output_shape(student):
+    """conv2d: output shape (N, F, H', W') with H' = (H + 2*padding - KH) // stride + 1"""
+    observed, configs = [], []
+    for N, C, H, W, F, KH, KW, stride, padding in SHAPE_CONFIGS:
+        x, w, b = conv_problem(20, N, C, H, W, F, KH, KW)
+        z = expect_array(student.conv2d(x, w, b, stride=stride, padding=padding), "conv2d's output")
+        expected = (N, F, out_size(H, KH, stride, padding), out_size(W, KW, stride, padding))
+        if z.ndim != 4 or z.shape[:2] != expected[:2]:
+            conv_shape_feedback(z.shape, x, w, stride, padding)
+        observed += list(z.shape[2:])
+        configs += [(H, KH, stride, padding), (W, KW, stride, padding)]
+    if observed != [out_size(*c) for c in configs]:
+        cause = size_cause(observed, configs)
+        fail("conv2d's output has the wrong size: " + (cause or "along each axis it is (n + 2*padding - k) // stride + 1"))
+
+
+@pytest.mark.points(1)
+def test_conv2d_defaults(student):
+    """conv2d: b=None, stride=1, padding=0 by default"""
+    x, w, _ = conv_problem(31, 3, 2, 6, 8, 4, 3, 2, bias=False)
+    expect_conv(student.conv2d(x, w), x, w, None, 1, 0, "conv2d(x, w) with the default arguments")
+
+
+@pytest.mark.points(1)
+def test_conv2d_single_filter_and_channel(student):
+    """conv2d: a single filter on a single channel (no axis collapsed or mixed up)"""
+    x, w, b = conv_problem(32, 1, 1, 9, 6, 1, 4, 3)
+    expect_conv(student.conv2d(x, w, b, stride=2, padding=1), x, w, b, 2, 1, "conv2d with N = C = F = 1")
+
+
+# ---- conv2d speed (extra credit) -----------------------------------------------------------
+SPEED_BOUND = 25  # honest vectorised code is within ~3x of the yardstick; Python loops over
+# output positions are 70x or slower, a six-nested-loop version 1000x
+
+
+@pytest.mark.points(1)
+def test_conv2d_vectorised_speed(student, credit):
+    """conv2d (extra credit): vectorised, within 25x of a plain im2col convolution's time"""
+    x, w, b = conv_problem(33, 2, 3, 36, 33, 4, 3, 5)
+    reply = student.with_timeout(120).probe("conv2d_speed", x, w, b, 1, 1, guard_as=["conv2d"])
+    if not isinstance(reply, dict):
+        fail("conv2d_speed: could not time conv2d")
+    expect_conv(reply.get("out"), x, w, b, 1, 1, "conv2d on the timing input (speed credit needs right values)")
+    mine = expect_scalar(reply.get("student_seconds"), "conv2d's time")
+    yardstick = expect_scalar(reply.get("yardstick_seconds"), "the yardstick's time")
+    ratio = mine / max(yardstick, 1e-9)
+    if ratio > SPEED_BOUND:
+        fail(f"conv2d took {ratio:.0f}x as long as a plain vectorised (im2col) convolution on the same input "
+             f"in this run (the extra credit needs at most {SPEED_BOUND}x): it works, but loops over output "
+             "positions in Python; vectorise it, e.g. with np.lib.stride_tricks.sliding_window_view and "
+             "np.einsum or np.tensordot, or loop only over the kernel's KH*KW offsets")
+
+
+# ---- max_pool2d ----------------------------------------------------------------------------
+POOL_CASES = {  # N, C, H, W, kernel_size, stride (None: the default)
+    "k2-default-stride-odd-size": (2, 3, 7, 9, 2, None),
+    "k3-default-stride": (2, 2, 10, 8, 3, None),
+    "k3-stride2-overlapping": (1, 3, 9, 12, 3, 2),
+}
+
+
+def pool_shape_feedback(shape, x, k, stride, name):
+    N, C, H, W = x.shape
+    s = k if stride is None else stride
+    expected = (N, C, (H - k) // s + 1, (W - k) // s + 1)
+    if tuple(shape) == expected:
+        return
+    head = f"{name} has shape {tuple(shape)}, expected {expected}"
+    if len(shape) != 4 or tuple(shape[:2]) != (N, C):
+        fail(f"{head}: pool every channel of every example separately, keeping (N, C)")
+    causes = []
+    if stride is None:
+        causes.append((1, "floor", "the stride defaults to 1; it defaults to kernel_size (2x2 pooling at stride 2)"))
+    else:
+        causes.append((k, "floor", "the stride argument is ignored (the kernel size is used as the stride)"))
+    causes.append((s, "ceil", "windows that do not fit are kept; they are dropped (no padding, no partial windows)"))
+    for step, rounding, cause in causes:
+        size = (lambda n: (n - k) // step + 1) if rounding == "floor" else (lambda n: -(-(n - k) // step) + 1)
+        if tuple(shape[2:]) == (size(H), size(W)):
+            fail(f"{head}: {cause}")
+    fail(f"{head}: the output size is (n - kernel_size) // stride + 1")
+
+
+@pytest.mark.points(1.5)
+@pytest.mark.parametrize("case", list(POOL_CASES))
+def test_max_pool2d_matches_torch(student, case):
+    """max_pool2d: equals torch.nn.functional.max_pool2d (default stride, dropped edges, negative inputs)"""
+    N, C, H, W, k, stride = POOL_CASES[case]
+    x = np.random.default_rng(40 + len(case)).normal(size=(N, C, H, W)) - 1.0  # many all-negative windows
+    out = expect_array(student.max_pool2d(x, k) if stride is None else student.max_pool2d(x, k, stride=stride),
+                       f"max_pool2d ({case})")
+    pool_shape_feedback(out.shape, x, k, stride, f"max_pool2d ({case})")
+    s = k if stride is None else stride
+    expected = tF.max_pool2d(t64(x), k, s).numpy()
+    Ho, Wo = expected.shape[2:]
+    expect_close(out, expected, f"max_pool2d ({case})", rtol=RTOL, atol=ATOL, mistakes={
+        "it averages each window; max pooling keeps the largest value": tF.avg_pool2d(t64(x), k, s).numpy(),
+        "the running maximum starts at 0, so all-negative windows give 0: start from the window's first "
+        "value or -inf (np.max of the window)": np.maximum(expected, 0.0),
+        "the windows do not move by `stride`: output (i, j) reads the window starting at (i*stride, j*stride)":
+            tF.max_pool2d(t64(x), k, 1).numpy()[:, :, :Ho, :Wo],
+    })
+
+
+# ---- conv2d_backward -----------------------------------------------------------------------
+BACKWARD_CASES = {  # N, C, H, W, F, KH, KW, stride, padding
+    "stride2-pad1": (2, 3, 7, 8, 4, 3, 2, 2, 1),
+    "stride3-pad2": (3, 2, 9, 7, 3, 2, 3, 3, 2),
+    "stride1-pad1": (2, 2, 6, 5, 3, 3, 3, 1, 1),
+}
+
+
+def o_backward(x, w, dout, stride, padding, keep=None):
+    """(dx, dw, db) of sum(dout * conv2d(x, w, b)) by autograd; keep=slice restricts the batch."""
+    xt, wt = t64(x).requires_grad_(True), t64(w).requires_grad_(True)
+    bt = torch.zeros(w.shape[0], dtype=torch.float64, requires_grad=True)
+    d = t64(dout)
+    if keep is not None:
+        (tF.conv2d(xt[keep], wt, bt, stride, padding) * d[keep]).sum().backward()
+    else:
+        (tF.conv2d(xt, wt, bt, stride, padding) * d).sum().backward()
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+def o_dx_variants(x, w, dout, stride, padding):
+    """dx of common wrong backward passes (same shape as dx)."""
+    N, C, H, W = x.shape
+    p = padding
+    x_pad = tF.pad(t64(x), (p, p, p, p)).requires_grad_(True)
+    (tF.conv2d(x_pad, t64(w), stride=stride) * t64(dout)).sum().backward()
+    g = x_pad.grad.numpy()
+    out = {"dx is cropped from one side only: remove `padding` rows and columns from every side of the "
+           "padded gradient (dx_pad[:, :, p:p+H, p:p+W])": g[:, :, :H, :W]} if p > 0 else {}
+    out["dx uses the flipped kernel; each output position adds dout[n, f, i, j] * w[f] (not flipped) "
+        "to the window it read"] = o_backward(x, np.ascontiguousarray(w[:, :, ::-1, ::-1]), dout, stride, p)[0]
+    if stride > 1:
+        x_pad = tF.pad(t64(x), (p, p, p, p)).requires_grad_(True)
+        Ho, Wo = dout.shape[2:]
+        (tF.conv2d(x_pad, t64(w), stride=1)[:, :, :Ho, :Wo] * t64(dout)).sum().backward()
+        out["dx ignores the stride: output (i, j) read the window starting at (i*stride, j*stride), so its "
+            "gradient goes back there"] = x_pad.grad.numpy()[:, :, p:p + H, p:p + W]
+    return out
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("case", list(BACKWARD_CASES))
+def test_conv2d_backward_matches_autograd(student, credit, case):
+    """conv2d_backward: dx, dw, db equal autograd's (stride and padding)"""
+    N, C, H, W, F, KH, KW, stride, padding = BACKWARD_CASES[case]
+    rng = np.random.default_rng(50 + len(case) + stride)
+    x, w = rng.normal(size=(N, C, H, W)), rng.normal(size=(F, C, KH, KW))
+    dout = rng.normal(size=(N, F, out_size(H, KH, stride, padding), out_size(W, KW, stride, padding)))
+    dx_ok, dw_ok, db_ok = o_backward(x, w, dout, stride, padding)
+    reply = student.conv2d_backward(dout, x, w, stride=stride, padding=padding)
+    if not (isinstance(reply, (tuple, list)) and len(reply) == 3):
+        fail("conv2d_backward should return a tuple (dx, dw, db)")
+    dx, dw, db = reply
+    label = f"conv2d_backward ({case})"
+    with credit.part(0.4, "dx"):
+        dx = expect_array(dx, f"{label}: dx")
+        if dx.shape == (N, C, H + 2 * padding, W + 2 * padding) and padding:
+            fail(f"{label}: dx has shape {dx.shape}, expected {x.shape}: it still includes the padding; "
+                 "crop `padding` rows and columns from every side")
+        if dx.shape != x.shape:
+            fail(f"{label}: dx has shape {dx.shape}, expected {x.shape} (shaped like x)")
+        expect_close(dx, dx_ok, f"{label}: dx", rtol=RTOL, atol=ATOL,
+                     mistakes=o_dx_variants(x, w, dout, stride, padding))
+    with credit.part(0.4, "dw"):
+        dw = expect_array(dw, f"{label}: dw", shape=w.shape)
+        expect_close(dw, dw_ok, f"{label}: dw", rtol=RTOL, atol=ATOL, mistakes={
+            "dw is averaged over the batch (divided by N); it is the gradient of the sum, so sum over "
+            "the batch": dw_ok / N,
+            "dw keeps only the last example (assigned with = inside the batch loop); sum over every "
+            "example (+=)": o_backward(x, w, dout, stride, padding, keep=slice(N - 1, N))[1],
+            "dw keeps only the first example; sum over every example of the batch":
+                o_backward(x, w, dout, stride, padding, keep=slice(0, 1))[1],
+            "dw is flipped; dw[f, c, p, q] pairs dout with x_pad at (i*stride + p, j*stride + q)":
+                dw_ok[:, :, ::-1, ::-1],
+        })
+    with credit.part(0.2, "db"):
+        db = expect_array(db, f"{label}: db")
+        Ho, Wo = dout.shape[2:]
+        wrong_shapes = {(N, F): "summed over the spatial axes only", (F, Ho, Wo): "summed over the batch only",
+                        (N,): "summed over the wrong axes (filters instead of the batch)",
+                        (): "summed over every axis, filters included", (Ho, Wo): "summed over the wrong axes",
+                        (N, F, Ho): "summed over one axis only", (F, Ho): "summed over the wrong axes"}
+        if db.shape != (F,):
+            cause = wrong_shapes.get(db.shape, "summed over the wrong axes")
+            fail(f"{label}: db has shape {db.shape}, expected ({F},): {cause}; "
+                 "db[f] sums dout over the batch and both spatial axes (axis=(0, 2, 3))")
+        expect_close(db, db_ok, f"{label}: db", rtol=RTOL, atol=ATOL, mistakes={
+            "db is averaged (divided by N); sum dout over axis=(0, 2, 3)": db_ok / N,
+            "db is a mean over the batch and positions; it is a sum over axis=(0, 2, 3)": db_ok / (N * Ho * Wo),
+        })
+
+
+# ---- LeNet5 --------------------------------------------------------------------------------
+class OracleLeNet5(nn.Module):
+    """The contract's LeNet-5, with switches for the usual wrong variants."""
+
+    def __init__(self, in_channels=1, num_classes=10, pool="max", conv_relu=True, fc_relu=True, out_relu=False,
+                 softmax=False):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(400, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+        self.pool = tF.max_pool2d if pool == "max" else tF.avg_pool2d
+        self.conv_relu, self.fc_relu, self.out_relu, self.softmax = conv_relu, fc_relu, out_relu, softmax
+
+    def forward(self, x):
+        act = lambda on, t: torch.relu(t) if on else t
+        x = self.pool(act(self.conv_relu, self.conv1(x)), 2)
+        x = self.pool(act(self.conv_relu, self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = act(self.fc_relu, self.fc1(x))
+        x = act(self.fc_relu, self.fc2(x))
+        x = act(self.out_relu, self.fc3(x))
+        return torch.softmax(x, dim=1) if self.softmax else x
+
+
+def lenet_spec(in_channels, num_classes):
+    conv = lambda i, o: {"conv": True, "in_channels": i, "out_channels": o, "kernel_size": [5, 5],
+                         "stride": [1, 1], "padding": [0, 0], "bias": True}
+    fc = lambda i, o: {"linear": True, "in_features": i, "out_features": o, "bias": True}
+    return {"conv1": conv(in_channels, 6), "conv2": conv(6, 16), "fc1": fc(400, 120), "fc2": fc(120, 84),
+            "fc3": fc(84, num_classes)}
+
+
+def lenet_params(in_channels, num_classes):
+    return (6 * in_channels * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * num_classes + num_classes)
+
+
+def load_oracle(weights, in_channels, num_classes, **variant):
+    model = OracleLeNet5(in_channels, num_classes, **variant).double().eval()
+    if not isinstance(weights, dict):
+        fail("LeNet5: could not read the weights of conv1, conv2, fc1, fc2, fc3")
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            value = weights.get(name)
+            if value is None:
+                fail(f"LeNet5.{name} is missing (every layer has a weight and a bias)")
+            value = expect_tensor(value, f"LeNet5.{name}")
+            if tuple(value.shape) != tuple(param.shape):
+                fail(f"LeNet5.{name} has shape {tuple(value.shape)}, expected {tuple(param.shape)}")
+            param.copy_(value.double())
+    return model
+
+
+LENET_SIZES = {"1ch-10cls": (1, 10), "3ch-7cls": (3, 7)}
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("case", list(LENET_SIZES))
+def test_lenet5_layers(student, credit, case):
+    """LeNet5: layer names, types and sizes, parameter count, output shape (N, num_classes)"""
+    in_channels, num_classes = LENET_SIZES[case]
+    x = torch.randn(3, in_channels, 32, 32, generator=torch.Generator().manual_seed(60))
+    reply = student.probe("LeNet5_describe", in_channels, num_classes, x)
+    if not isinstance(reply, dict) or not isinstance(reply.get("layers"), dict):
+        fail("LeNet5: could not describe the model")
+    label = f"LeNet5({in_channels}, {num_classes})"
+    with credit.part(0.5, "layers"):
+        for name, want in lenet_spec(in_channels, num_classes).items():
+            got = reply["layers"].get(name)
+            if not isinstance(got, dict):
+                fail(f"{label}.{name} is missing")
+            kind = "conv" if "conv" in want else "linear"
+            if not got.get(kind):
+                fail(f"{label}.{name} should be an nn.{'Conv2d' if kind == 'conv' else 'Linear'}, got {got.get('type')}")
+            for key, value in want.items():
+                if got.get(key) != value:
+                    extra = ""
+                    if name in ("conv1", "fc3") and key in ("in_channels", "out_features"):
+                        extra = " (use the constructor's in_channels and num_classes arguments)"
+                    if name == "fc1" and key == "in_features":
+                        extra = " (16 maps of 5x5 after the second pooling: 16 * 5 * 5 = 400)"
+                    fail(f"{label}.{name}: {key} is {got.get(key)}, expected {value}{extra}")
+    with credit.part(0.25, "parameter count"):
+        n = reply.get("n_params")
+        if n != lenet_params(in_channels, num_classes):
+            fail(f"{label} has {n} parameters, expected {lenet_params(in_channels, num_classes):,}")
+    with credit.part(0.25, "output shape"):
+        if reply.get("forward_error"):
+            fail(f"{label}'s forward on a (3, {in_channels}, 32, 32) batch raised {reply['forward_error']}")
+        if reply.get("out_shape") != [3, num_classes]:
+            fail(f"{label}'s output on a (3, {in_channels}, 32, 32) batch has shape {reply.get('out_shape')}, "
+                 f"expected [3, {num_classes}]: forward returns one row of logits per image")
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("case", list(LENET_SIZES))
+def test_lenet5_forward(student, case):
+    """LeNet5: forward is CONV-RELU-POOL-CONV-RELU-POOL-FC-RELU-FC-RELU-FC, returning logits"""
+    in_channels, num_classes = LENET_SIZES[case]
+    x = torch.randn(5, in_channels, 32, 32, generator=torch.Generator().manual_seed(61))
+    reply = student.probe("LeNet5_forward", in_channels, num_classes, x)
+    if not isinstance(reply, dict):
+        fail("LeNet5: could not run the model")
+    logits = expect_tensor(reply.get("logits"), "LeNet5's output", shape=(5, num_classes))
+    weights = reply.get("weights")
+    # Logits matter up to a constant per row (softmax ignores it), so log-softmax outputs pass too.
+    centred = lambda z: z.double() - z.double().mean(dim=1, keepdim=True)
+    expected = lambda **variant: centred(load_oracle(weights, in_channels, num_classes, **variant)(x.double()).detach())
+    ok = expected()
+    expect_close(centred(logits), ok, "LeNet5's output with its own weights", rtol=1e-4, atol=1e-5, mistakes={
+        "it uses average pooling; LeNet5 here uses 2x2 max pooling": expected(pool="avg"),
+        "the ReLU after fc1 and fc2 is missing": expected(fc_relu=False),
+        "the ReLU after conv1 and conv2 is missing": expected(conv_relu=False),
+        "there is no ReLU at all": expected(conv_relu=False, fc_relu=False),
+        "a ReLU is applied to fc3's output; forward returns the raw logits": expected(out_relu=True),
+        "it returns softmax probabilities; forward returns the logits (cross_entropy applies the softmax)":
+            expected(softmax=True),
+    }, hint="the order is conv1, ReLU, max-pool 2x2, conv2, ReLU, max-pool 2x2, flatten, fc1, ReLU, fc2, ReLU, fc3")
+
+
+# ---- LeNet5 trains on digits ---------------------------------------------------------------
+N_TRAIN, EPOCHS, BATCH, LR, THRESHOLD = 600, 3, 32, 2e-3, 0.75
+
+
+def digits_32x32():
+    """scikit-learn's bundled 8x8 digits, scaled to [0, 1] and upsampled 4x to 32x32."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    X = np.kron(d.images / 16.0, np.ones((1, 4, 4)))[:, None].astype(np.float32)
+    perm = np.random.default_rng(0).permutation(len(d.target))
+    train, test = perm[:N_TRAIN], perm[N_TRAIN:]
+    return (torch.tensor(X[train]), torch.tensor(d.target[train]).long(),
+            torch.tensor(X[test]), torch.tensor(d.target[test]).long())
+
+
+@pytest.mark.points(2)
+def test_lenet5_trains_on_digits(student):
+    """LeNet5: three epochs of Adam on scikit-learn's digits (32x32) beat 75% held-out accuracy"""
+    X, y, X_test, y_test = digits_32x32()
+    reply = student.with_timeout(180).probe("LeNet5_train", X, y, EPOCHS, BATCH, LR, seed=0)
+    if not isinstance(reply, dict):
+        fail("LeNet5: could not train the model")
+    model = load_oracle(reply.get("weights"), 1, 10)
+    with torch.no_grad():
+        accuracy = float((model(X_test.double()).argmax(dim=1) == y_test).double().mean())
+    if not accuracy >= THRESHOLD:
+        fail(f"LeNet5 reached {accuracy:.0%} held-out accuracy after training, below {THRESHOLD:.0%}: "
+             "check that every layer is registered as an attribute (so the optimizer sees its parameters) "
+             "and that forward does not detach or re-create layers")

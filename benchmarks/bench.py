@@ -1,0 +1,432 @@
+"""Benchmark dlgrade's grading: latency against bare pytest, class throughput, memory per worker.
+
+    .venv/bin/python benchmarks/bench.py                  # the full run (writes benchmarks/RESULTS.md)
+    .venv/bin/python benchmarks/bench.py --quick          # a small run, printed only
+
+Measured, for every assignment that has a reference solution and graders (whatever exists now):
+  * latency: wall time of `dlgrade grade <id> solutions/<id>` (a fresh process, as an instructor
+    runs it: trusted pytest + sandboxed worker) against the floor, the same tests run bare in one
+    process with plain pytest (`pytest autograder/<id> --dlgrade-local solutions/<id>`); the two
+    are interleaved, each repeated, medians compared; plus what the overhead is made of (process
+    start, pytest collection, the sandboxed worker's start);
+  * peak memory of every process, by role (sandboxed worker, trusted grader), from VmHWM in /proc;
+  * throughput: a generated class (reference, stub and catalog mistakes, each file made unique)
+    graded with `dlgrade grade <id> CLASS --out OUT --force` at --jobs 1 and --jobs 2; submissions
+    per minute, scaling efficiency, and a check that both runs gave every student the same score;
+  * otter-grader on the same submissions, when an otter export and the `otter` command exist.
+The machine is described, and so is its load: the CPU time that other processes used during each
+measurement (from /proc/stat, minus our own), since the machine may be shared.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+
+from dlgrade import assignments, mistakes  # noqa: E402
+from dlgrade.sandbox import launcher  # noqa: E402
+
+PY = sys.executable
+DLGRADE = [PY, "-m", "dlgrade.cli"]
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# -- the machine and its load ------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor() or "?")
+    mem = next((int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                if ln.startswith("MemTotal")), 0)
+    import numpy
+    try:
+        import torch
+        torch_v = torch.__version__
+    except ImportError:
+        torch_v = "not installed"
+    return {"cpu": cpu, "cores": os.cpu_count(), "usable cores": len(os.sched_getaffinity(0)),
+            "memory": f"{mem / 2**20:.1f} GiB", "kernel": platform.release(), "python": platform.python_version(),
+            "numpy": numpy.__version__, "torch": torch_v, "sandbox": launcher.describe_mechanisms()}
+
+
+def _cpu_busy() -> float:
+    """Seconds of busy CPU time on the whole machine since boot (all cores)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / TICK
+
+
+class Load:
+    """The CPU time other processes used while a measurement ran (ours: RUSAGE_CHILDREN + self)."""
+
+    def __enter__(self):
+        self.t0, self.busy0, self.own0 = time.monotonic(), _cpu_busy(), self._own()
+        self.loadavg0 = os.getloadavg()[0]
+        return self
+
+    @staticmethod
+    def _own() -> float:
+        c, s = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+        return c.ru_utime + c.ru_stime + s.ru_utime + s.ru_stime
+
+    def __exit__(self, *exc):
+        self.wall = time.monotonic() - self.t0
+        busy = _cpu_busy() - self.busy0
+        self.own = self._own() - self.own0
+        self.others = max(0.0, busy - self.own)
+        self.loadavg1 = os.getloadavg()[0]
+
+    def describe(self) -> str:
+        cores = len(os.sched_getaffinity(0))
+        return (f"others used {self.others / self.wall:.2f} of {cores} cores on average "
+                f"(load average {self.loadavg0:.1f} -> {self.loadavg1:.1f})")
+
+
+# -- memory sampling ---------------------------------------------------------------------------
+
+class MemorySampler:
+    """Peak resident memory (VmHWM) of every grading process alive while it runs, by role."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
+        self.peaks: dict[int, tuple[str, int]] = {}
+        self.total_peak = 0
+        self.me = os.getpid()
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _role(cmd: str) -> str | None:
+        if "harness/worker.py" in cmd:
+            return "worker"
+        if "--dlgrade-submission" in cmd:
+            return "grader"
+        return None
+
+    @staticmethod
+    def _parents() -> dict[int, int]:
+        out = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                out[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+        return out
+
+    def _ours(self, pid: int, parents: dict[int, int]) -> bool:
+        """Started by this benchmark (the machine is shared: others run graders too)."""
+        for _ in range(64):
+            if pid == self.me:
+                return True
+            pid = parents.get(pid, 0)
+            if pid <= 1:
+                return False
+        return False
+
+    def _scan(self):
+        total = 0
+        parents = self._parents()
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit() or not self._ours(int(d.name), parents):
+                continue
+            try:
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                role = self._role(cmd)
+                if role is None or os.path.basename(cmd.split(" ", 1)[0]) == "bwrap":
+                    continue
+                status = (d / "status").read_text()
+            except OSError:
+                continue
+            hwm = rss = 0
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+                elif line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+            pid = int(d.name)
+            if hwm > self.peaks.get(pid, ("", 0))[1]:
+                self.peaks[pid] = (role, hwm)
+            total += rss
+        self.total_peak = max(self.total_peak, total)
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            self._scan()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, role: str) -> tuple[float, float, int]:
+        """(max, median, count) of per-process peaks in MiB for a role."""
+        values = [kb / 1024 for r, kb in self.peaks.values() if r == role]
+        if not values:
+            return 0.0, 0.0, 0
+        return max(values), statistics.median(values), len(values)
+
+
+# -- runs --------------------------------------------------------------------------------------
+
+def _run(cmd, cwd=REPO, timeout=3600) -> tuple[float, subprocess.CompletedProcess]:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTEST_ADDOPTS", None)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    return time.monotonic() - start, proc
+
+
+def grade_cmd(aid: str) -> list[str]:
+    return DLGRADE + ["grade", aid, str(assignments.get(aid).solution_dir), "--json"]
+
+
+def bare_cmd(aid: str) -> list[str]:
+    return [PY, "-m", "pytest", f"autograder/{aid}", "--dlgrade-local", f"solutions/{aid}", "-q",
+            "-p", "no:cacheprovider", "-p", "no:randomly"]
+
+
+class Incomplete(Exception):
+    """An assignment still being written (its reference does not pass its graders yet)."""
+
+
+def latency(aid: str, repeats: int) -> dict:
+    _run(grade_cmd(aid))  # warm the file cache
+    _run(bare_cmd(aid))
+    graded, bare = [], []
+    with Load() as load:
+        for i in range(repeats):
+            order = [("graded", grade_cmd(aid)), ("bare", bare_cmd(aid))]
+            for kind, cmd in (order if i % 2 == 0 else order[::-1]):
+                t, proc = _run(cmd)
+                if kind == "graded":
+                    result = json.loads(proc.stdout)
+                    full = sum(t_["max_score"] for t_ in result["tests"])
+                    if result["score"] != full or not full:
+                        raise Incomplete(f"the reference scored {result['score']:g}/{full:g}")
+                    graded.append(t)
+                else:
+                    if proc.returncode != 0:
+                        raise Incomplete(f"bare pytest failed: {proc.stdout.strip().splitlines()[-1:]}")
+                    bare.append(t)
+    with MemorySampler(0.05) as mem:
+        _run(grade_cmd(aid))
+    g, b = statistics.median(graded), statistics.median(bare)
+    return {"aid": aid, "graded": g, "graded_min": min(graded), "bare": b, "bare_min": min(bare),
+            "ratio": g / b, "load": load.describe(), "worker_mb": mem.peak("worker")[0],
+            "grader_mb": mem.peak("grader")[0], "parts": overhead_parts(aid)}
+
+
+def overhead_parts(aid: str) -> dict:
+    """What the sandboxed path pays on top of the bare run, measured piece by piece."""
+    a = assignments.get(aid)
+    parts = {}
+    t, _ = _run([PY, "-c", "import dlgrade.cli, dlgrade.runner"])
+    parts["python + import dlgrade (CLI process)"] = t
+    t, _ = _run([PY, "-m", "pytest", f"autograder/{aid}", "--collect-only", "-q", "-p", "no:cacheprovider"])
+    parts["pytest start + collection (trusted process)"] = t
+    sys.path.insert(0, str(REPO / "tools"))
+    from dlgrade.grading.plugin import Assignment
+
+    config = Assignment(a.grader_dir).worker_config()
+    starts = []
+    for _ in range(3):
+        w = launcher.Worker(a.solution_dir / a.module_file, config)
+        t0 = time.monotonic()
+        reply = w.start()
+        starts.append(time.monotonic() - t0)
+        w.dispose()
+        if not reply.get("ok"):
+            raise Incomplete(f"the worker did not start: {str(reply)[:200]}")
+    parts[f"sandboxed worker start (bwrap + python + import {', '.join(config['preload'])} + module)"] = statistics.median(starts)
+    return parts
+
+
+# -- throughput --------------------------------------------------------------------------------
+
+def make_class(aid: str, size: int, folder: Path, seed: int = 0) -> dict[str, str]:
+    """`size` student folders: ~45% reference, ~10% stub, ~45% catalog mistakes; each file unique."""
+    a = assignments.get(aid)
+    reference = (a.solution_dir / a.module_file).read_text()
+    stub = (a.stub_dir / a.module_file).read_text()
+    catalog = mistakes.catalog(aid)
+    rng = random.Random(seed)
+    kinds = {}
+    for i in range(size):
+        r = rng.random()
+        if r < 0.45 or not catalog:
+            kind, source = "reference", reference
+        elif r < 0.55:
+            kind, source = "stub", stub
+        else:
+            m = catalog[i % len(catalog)]
+            kind, source = f"mistake:{m.name}", m.source()
+        student = f"student{i:03d}"
+        (folder / student).mkdir(parents=True)
+        (folder / student / a.module_file).write_text(f"{source}\n# {student}\n")
+        kinds[student] = kind
+    return kinds
+
+
+def throughput(aid: str, size: int, jobs_list: list[int], workdir: Path) -> dict:
+    subs = workdir / "class"
+    kinds = make_class(aid, size, subs)
+    runs, books = [], {}
+    for jobs in jobs_list:
+        out = workdir / f"out-jobs{jobs}"
+        with Load() as load, MemorySampler(0.2) as mem:
+            t, proc = _run(DLGRADE + ["grade", aid, str(subs), "--out", str(out), "--jobs", str(jobs), "--force"],
+                           timeout=6 * 3600)
+        if proc.returncode != 0:
+            raise SystemExit(f"class run with --jobs {jobs} failed:\n{proc.stderr[-3000:]}")
+        rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+        books[jobs] = {r["student"]: r["total"] for r in rows}
+        runs.append({"jobs": jobs, "wall": t, "per_min": 60 * size / t, "load": load.describe(),
+                     "worker_mb": mem.peak("worker"), "grader_mb": mem.peak("grader"),
+                     "total_mb": mem.total_peak / 1024, "rows": len(rows)})
+    base = runs[0]
+    for r in runs:
+        r["speedup"] = base["wall"] / r["wall"]
+        r["efficiency"] = r["speedup"] / (r["jobs"] / base["jobs"])
+    same = all(books[j] == books[jobs_list[0]] for j in jobs_list)
+    mix = {}
+    for k in kinds.values():
+        key = "mistake" if k.startswith("mistake:") else k
+        mix[key] = mix.get(key, 0) + 1
+    return {"aid": aid, "size": size, "runs": runs, "same_scores": same, "mix": mix}
+
+
+def otter(aid: str) -> str:
+    """otter-grader on the same submissions needs the release's export (dist/<id>/otter/) and otter."""
+    exe = shutil.which("otter") or (str(Path(PY).with_name("otter")) if Path(PY).with_name("otter").exists() else None)
+    export = REPO / "dist" / aid / "otter"
+    missing = [m for m, ok in ((f"no otter-grader export ({export.relative_to(REPO)}/, `dlgrade release`)", export.is_dir()),
+                               ("otter-grader is not installed (the `.[export]` extra)", exe)) if not ok]
+    if missing:
+        return "not run: " + "; ".join(missing)
+    return (f"export and otter found ({export.relative_to(REPO)}, {exe}); running `otter run` on the generated "
+            "class is not automated here yet")
+
+
+# -- report ------------------------------------------------------------------------------------
+
+def markdown(info: dict, lat: list[dict], thr: dict | None, otter_notes: dict, args, started: str, wall: float,
+             skipped: dict | None = None) -> str:
+    out = ["# dlgrade benchmark results", "",
+           f"Run {started} with `{' '.join(['benchmarks/bench.py'] + sys.argv[1:])}` ({wall / 60:.1f} min in all).",
+           "Regenerate with `.venv/bin/python benchmarks/bench.py` (about 30 min for 200 submissions).", "",
+           "## Machine", ""]
+    out += [f"- {k}: {v}" for k, v in info.items()]
+    out += ["", "## Latency per submission: `dlgrade grade` vs bare pytest", "",
+            f"Reference solution of each assignment, {args.repeats} interleaved runs each, median wall time "
+            "(min in brackets). `dlgrade grade` = a fresh CLI process, trusted pytest run and sandboxed worker; "
+            "bare = the same tests in one process with plain pytest and `--dlgrade-local` (the floor). Target: ratio <= 1.5.",
+            "", "| assignment | dlgrade grade (s) | bare pytest (s) | ratio | peak worker MiB | peak grader MiB | load during the runs |",
+            "|---|---|---|---|---|---|---|"]
+    for r in lat:
+        out.append(f"| {r['aid']} | {r['graded']:.2f} ({r['graded_min']:.2f}) | {r['bare']:.2f} ({r['bare_min']:.2f}) | "
+                   f"**{r['ratio']:.2f}x** | {r['worker_mb']:.0f} | {r['grader_mb']:.0f} | {r['load']} |")
+    for aid, why in (skipped or {}).items():
+        out.append(f"| {aid} | not measured: {why} (still being written) | | | | | |")
+    out += ["", "What the sandboxed path is made of (median seconds, measured separately):", ""]
+    for r in lat:
+        out.append(f"- {r['aid']}: " + "; ".join(f"{k} {v:.2f}" for k, v in r["parts"].items()))
+    out += ["", "Where the overhead goes (dlgrade grade minus bare pytest, against the two costs only the "
+            "sandboxed path pays: the CLI process that starts the trusted pytest, and the worker's start):", ""]
+    for r in lat:
+        extra = r["graded"] - r["bare"]
+        cli = next(v for k, v in r["parts"].items() if k.startswith("python + import"))
+        worker = next(v for k, v in r["parts"].items() if k.startswith("sandboxed worker start"))
+        collect = next(v for k, v in r["parts"].items() if k.startswith("pytest start"))
+        out.append(f"- {r['aid']}: overhead {extra:+.2f} s; CLI process {cli:.2f} s + worker start {worker:.2f} s "
+                   f"= {cli + worker:.2f} s. Starting the worker while the trusted side collects the tests "
+                   f"({collect:.2f} s) would hide up to {min(worker, collect):.2f} s of it.")
+    if thr:
+        mix = ", ".join(f"{n} {k}" for k, n in sorted(thr["mix"].items()))
+        out += ["", f"## Throughput: a class of {thr['size']} ({thr['aid']})", "",
+                f"Generated submissions ({mix}; every file made unique), graded with "
+                "`dlgrade grade ASSIGNMENT CLASS --out OUT --jobs N --force`.", "",
+                "| --jobs | wall | submissions/min | speed-up | scaling efficiency | peak worker MiB (max / median, n) | "
+                "peak grader MiB (max / median) | peak total RSS MiB | load during the run |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for r in thr["runs"]:
+            wmax, wmed, wn = r["worker_mb"]
+            gmax, gmed, _ = r["grader_mb"]
+            out.append(f"| {r['jobs']} | {r['wall'] / 60:.1f} min | {r['per_min']:.1f} | {r['speedup']:.2f}x | "
+                       f"{100 * r['efficiency']:.0f}% | {wmax:.0f} / {wmed:.0f} ({wn}) | {gmax:.0f} / {gmed:.0f} | "
+                       f"{r['total_mb']:.0f} | {r['load']} |")
+        out += ["", f"Every student got the same total with every --jobs: **{'yes' if thr['same_scores'] else 'NO'}**."]
+    out += ["", "## otter-grader", ""]
+    out += [f"- {aid}: {note}" for aid, note in otter_notes.items()]
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description="dlgrade benchmark")
+    p.add_argument("--ids", nargs="*", help="assignments (default: every one with a solution and graders)")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--class-size", type=int, default=200)
+    p.add_argument("--class-assignment", default=None, help="assignment for the class (default: the first)")
+    p.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--quick", action="store_true", help="3 repeats, a class of 20, print only")
+    p.add_argument("--out", default=str(REPO / "benchmarks" / "RESULTS.md"))
+    p.add_argument("--no-write", action="store_true")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.repeats, args.class_size, args.no_write = min(args.repeats, 3), min(args.class_size, 20), True
+    ids = args.ids or [a for a in assignments.all_ids()
+                       if (assignments.get(a).solution_dir / assignments.get(a).module_file).exists()]
+    started = time.strftime("%Y-%m-%d %H:%M %Z")
+    t0 = time.monotonic()
+    info = machine()
+    print(f"machine: {info}", file=sys.stderr)
+    lat, skipped = [], {}
+    for aid in ids:
+        try:
+            r = latency(aid, args.repeats)
+        except (Incomplete, ValueError) as e:
+            print(f"latency {aid}: skipped, {e}", file=sys.stderr)
+            skipped[aid] = str(e)
+            continue
+        print(f"latency {aid}: dlgrade {r['graded']:.2f}s, bare {r['bare']:.2f}s, ratio {r['ratio']:.2f}; "
+              f"{r['parts']}; {r['load']}", file=sys.stderr)
+        lat.append(r)
+    thr = None
+    if args.class_size > 0:
+        aid = args.class_assignment or (lat[0]["aid"] if lat else ids[0])
+        with tempfile.TemporaryDirectory(prefix="dlgrade-bench-") as tmp:
+            thr = throughput(aid, args.class_size, args.jobs, Path(tmp))
+        for r in thr["runs"]:
+            print(f"throughput --jobs {r['jobs']}: {r['wall']:.0f}s, {r['per_min']:.1f}/min, "
+                  f"efficiency {100 * r['efficiency']:.0f}%; {r['load']}", file=sys.stderr)
+    notes = {aid: otter(aid) for aid in ids}
+    text = markdown(info, lat, thr, notes, args, started, time.monotonic() - t0, skipped)
+    if args.no_write:
+        print(text)
+    else:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

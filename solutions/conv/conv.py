@@ -1,0 +1,135 @@
+"""Convolution, pooling and LeNet-5.
+
+Notation (lecture 2): an image batch x is (N, C, H, W): N examples, C channels, H rows, W
+columns. A layer of F filters is w of shape (F, C, KH, KW) with one bias per filter, b (F,).
+A convolution layer slides each filter over the zero-padded input, multiplies elementwise and
+adds (a cross-correlation: the kernel is NOT flipped):
+
+    z[n, f, i, j] = b[f] + sum_{c, p, q} w[f, c, p, q] * x_pad[n, c, i*stride + p, j*stride + q]
+
+and its output size along an axis of length n is (n + 2*padding - k) // stride + 1.
+
+conv2d, max_pool2d and conv2d_backward use numpy only: torch, scipy.signal and scipy.ndimage are
+not allowed there (np.pad, np.einsum, np.tensordot and np.lib.stride_tricks.sliding_window_view
+are fine). Loops are fine for correctness; a vectorised conv2d earns extra credit. LeNet5 is
+written in PyTorch.
+"""
+import numpy as np
+import torch
+from torch import nn
+
+
+def conv_output_size(n, k, stride=1, padding=0):
+    """Output length of a convolution (or pooling) along one axis.
+
+    n: input length, k: kernel length -> int (n + 2*padding - k) // stride + 1.
+    """
+    # TODO: one line, an int.
+    ### BEGIN SOLUTION
+    return (n + 2 * padding - k) // stride + 1
+    ### END SOLUTION
+
+
+def conv2d(x, w, b=None, stride=1, padding=0):
+    """Forward pass of a convolution layer (cross-correlation over zero-padded x).
+
+    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,) or None; stride, padding: ints.
+    Returns z: (N, F, H', W') with H' = conv_output_size(H, KH, stride, padding) (W' likewise) and
+        z[n, f, i, j] = b[f] + sum_{c, p, q} w[f, c, p, q] * x_pad[n, c, i*stride + p, j*stride + q]
+    where x_pad is x with `padding` zeros on every side (top, bottom, left and right).
+    Equal to torch.nn.functional.conv2d(x, w, b, stride, padding), without using it.
+    """
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    # TODO: pad, slide every filter over every position (stride!), multiply, sum, add b[f].
+    ### BEGIN SOLUTION
+    H_out = conv_output_size(H, KH, stride, padding)
+    W_out = conv_output_size(W, KW, stride, padding)
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(x_pad, (KH, KW), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride][:, :, :H_out, :W_out]  # (N, C, H', W', KH, KW)
+    z = np.einsum("nchwpq,fcpq->nfhw", windows, w, optimize=True)
+    if b is not None:
+        z = z + b.reshape(1, F, 1, 1)
+    return z
+    ### END SOLUTION
+
+
+def max_pool2d(x, kernel_size=2, stride=None):
+    """Max pooling over kernel_size x kernel_size windows, channel by channel.
+
+    x: (N, C, H, W) -> (N, C, H', W') with H' = (H - kernel_size) // stride + 1 (W' likewise);
+    stride defaults to kernel_size; no padding: windows that do not fit are dropped.
+        out[n, c, i, j] = max_{p, q} x[n, c, i*stride + p, j*stride + q]
+    """
+    stride = kernel_size if stride is None else stride
+    # TODO: the maximum of every window (the input may hold negative numbers).
+    ### BEGIN SOLUTION
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kernel_size, kernel_size), axis=(2, 3))
+    return windows[:, :, ::stride, ::stride].max(axis=(4, 5))
+    ### END SOLUTION
+
+
+def conv2d_backward(dout, x, w, stride=1, padding=0):
+    """Backward pass of conv2d: the gradients of L = sum(dout * conv2d(x, w, b, stride, padding)).
+
+    dout: (N, F, H', W') = dL/dz, x: (N, C, H, W), w: (F, C, KH, KW).
+    Returns (dx, dw, db), shaped like x, w and b:
+        dw[f, c, p, q] = sum_{n, i, j} dout[n, f, i, j] * x_pad[n, c, i*stride + p, j*stride + q]
+        db[f]          = sum_{n, i, j} dout[n, f, i, j]
+        dx             = dL/dx_pad with the padding cropped off, where every output position
+                         (n, f, i, j) adds dout[n, f, i, j] * w[f] to the window it read.
+    """
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    H_out, W_out = dout.shape[2], dout.shape[3]
+    # TODO: db, dw (summed over the batch), and dx (scatter back each window, then crop).
+    ### BEGIN SOLUTION
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(x_pad, (KH, KW), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride][:, :, :H_out, :W_out]  # (N, C, H', W', KH, KW)
+    db = dout.sum(axis=(0, 2, 3))
+    dw = np.einsum("nfhw,nchwpq->fcpq", dout, windows, optimize=True)
+    dx_pad = np.zeros_like(x_pad, dtype=np.result_type(dout, w))
+    for p in range(KH):
+        for q in range(KW):
+            rows = slice(p, p + stride * (H_out - 1) + 1, stride)
+            cols = slice(q, q + stride * (W_out - 1) + 1, stride)
+            dx_pad[:, :, rows, cols] += np.einsum("nfhw,fc->nchw", dout, w[:, :, p, q])
+    dx = dx_pad[:, :, padding:padding + H, padding:padding + W]
+    return dx, dw, db
+    ### END SOLUTION
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 for 32x32 images: CONV-POOL-CONV-POOL followed by three fully connected layers.
+
+    conv1: in_channels -> 6, 5x5 (32x32 -> 28x28), ReLU, 2x2 max-pool at stride 2 (-> 14x14),
+    conv2: 6 -> 16, 5x5 (-> 10x10), ReLU, 2x2 max-pool (-> 5x5), flatten (16*5*5 = 400),
+    fc1: 400 -> 120, ReLU, fc2: 120 -> 84, ReLU, fc3: 84 -> num_classes.
+    Attributes must be named conv1, conv2, fc1, fc2, fc3 (nn.Conv2d and nn.Linear);
+    forward(x) takes (N, in_channels, 32, 32) and returns the logits (N, num_classes).
+    With in_channels=1 and num_classes=10 it has 61,706 parameters.
+    """
+
+    def __init__(self, in_channels=1, num_classes=10):
+        super().__init__()
+        # TODO: the five layers with the names above.
+        ### BEGIN SOLUTION
+        self.conv1 = nn.Conv2d(in_channels, 6, kernel_size=5)
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+        ### END SOLUTION
+
+    def forward(self, x):
+        # TODO: CONV-RELU-POOL, CONV-RELU-POOL, flatten, FC-RELU, FC-RELU, FC (no softmax).
+        ### BEGIN SOLUTION
+        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return self.fc3(x)
+        ### END SOLUTION

@@ -1,0 +1,18 @@
+"""backward adds lam * W[l] for the L2 term instead of its derivative 2 * lam * W[l].
+
+expect: 2 * lam * W[l]
+"""
+def backward(params, cache, Y, hidden="relu", lam=0.0):
+    _, g_prime = activation(hidden)
+    L = len(params) // 2
+    m = Y.shape[1]
+    grads = {}
+    delta = output_delta(cache[f"A{L}"], Y)
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = delta @ cache[f"A{l - 1}"].T / m + lam * params[f"W{l}"]
+        grads[f"db{l}"] = delta.sum(axis=1, keepdims=True) / m
+        if l > 1:
+            delta = hidden_delta(delta, params[f"W{l}"], cache[f"Z{l - 1}"], g_prime)
+            if f"D{l - 1}" in cache:
+                delta = delta * cache[f"D{l - 1}"]
+    return grads

@@ -1,0 +1,228 @@
+"""Run dlgrade graders against code that lives in a notebook (nbgrader, otter-grader, Jupyter).
+
+The release ships this file as `dlgrade/runtime.py` beside the exported notebooks and inside
+the student bundle. A test cell calls
+
+    check(globals(), "dlgrade_tests/test_public.py", "test_sigmoid_known_values")
+
+which runs that one pytest test (all its parametrizations) in this process under dlgrade's
+plugin, with `student` bound to the functions and classes the notebook has defined so far.
+The messages are the graders' own, word for word; partial credit is kept (nbgrader reads the
+returned number), and `check(..., raise_on_fail=True)` turns a lost point into an
+AssertionError (otter-grader's exception-based tests).
+
+Only the standard library, pytest and the minimal dlgrade grading package are needed. Nothing
+here ever writes to stderr and warnings are silenced, because nbgrader gives no credit for a
+test cell that wrote to stderr.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import tomllib
+import types
+import warnings
+from pathlib import Path
+
+SUPPORT = ("assignment.toml", "probes.py", "pytest.ini")
+_SKIP = {"In", "Out", "get_ipython", "exit", "quit"}
+
+
+class NamespaceModule(types.ModuleType):
+    """The notebook's definitions seen as the student's module."""
+
+
+def module_from_namespace(env: dict, name: str) -> types.ModuleType:
+    module = NamespaceModule(name)
+    for key, value in env.items():
+        if key in _SKIP or (key.startswith("_") and key not in ("__doc__",)):
+            continue
+        setattr(module, key, value)
+    return module
+
+
+def module_from_file(path: Path, name: str) -> types.ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _transport(module: types.ModuleType, folder: Path):
+    from dlgrade.grading.transport import LocalTransport
+
+    probes = folder / "probes.py"
+    transport = LocalTransport(Path(getattr(module, "__file__", None) or "<notebook>"), module.__name__,
+                               probes if probes.exists() else None)
+    transport._module = module  # already imported: the notebook ran its cells
+    if probes.exists():
+        from dlgrade.grading.transport import _import_file
+
+        transport._probes = _import_file(f"_probes_{module.__name__}", probes)
+    return transport
+
+
+class _Bind:
+    """A pytest plugin that hands the grading plugin our in-process transport."""
+
+    def __init__(self, folder: Path, transport):
+        self.folder = folder
+        self.transport = transport
+
+    def pytest_configure(self, config):
+        from dlgrade.grading import plugin
+        from dlgrade.grading.transport import Student
+
+        state = config.stash[plugin._STATE]
+        state.students[self.folder] = (Student(self.transport), self.transport)
+
+
+_FOLDERS: dict[str, Path] = {}
+
+
+def hidden_folder(source: str, like: Path, name: str = "test_hidden.py") -> Path:
+    """A private folder (made once per process) holding `source` as `name` beside copies of
+    `like`'s support files (assignment.toml, probes.py, pytest.ini)."""
+    key = hashlib.sha256(f"{like}\0{name}\0{source}".encode()).hexdigest()
+    if key not in _FOLDERS:
+        folder = Path(tempfile.mkdtemp(prefix="dlgrade-hidden-"))
+        atexit.register(shutil.rmtree, folder, True)
+        for support in SUPPORT:
+            if (like / support).exists():
+                shutil.copyfile(like / support, folder / support)
+        (folder / name).write_text(source, encoding="utf-8")
+        _FOLDERS[key] = folder
+    return _FOLDERS[key]
+
+
+def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:
+    """Run the tests of `test_file` (only `test_name` when given) and return one record per test:
+    {"id", "name", "score", "max_score", "visibility", "status", "output"}."""
+    test_path = Path(test_file).resolve()
+    folder = test_path.parent
+    with open(folder / "assignment.toml", "rb") as f:
+        module_name = tomllib.load(f)["module"]
+    if isinstance(env_or_module, types.ModuleType):
+        module = env_or_module
+    else:
+        module = module_from_namespace(env_or_module, module_name)
+    import pytest
+    from dlgrade.grading import plugin
+
+    target = f"{test_path}::{test_name}" if test_name else str(test_path)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-run-") as tmp:
+        report = Path(tmp) / "report.jsonl"
+        ini = folder / "pytest.ini"
+        args = [target, "-q", "--no-header", "--noconftest", "--assert=plain", "--capture=sys",
+                "--import-mode=importlib", "--rootdir", str(folder), "-c", str(ini) if ini.exists() else os.devnull,
+                f"--dlgrade-report={report}", "-p", "dlgrade.grading.plugin"]
+        for name in ("cacheprovider", "warnings", "randomly", "xdist", "unraisableexception", "threadexception",
+                     "faulthandler"):  # gc passes, fd juggling and stderr writes a notebook can do without
+            args += ["-p", f"no:{name}"]
+        sink = io.StringIO()
+        before = set(sys.modules)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            warnings.simplefilter("ignore")
+            saved = {k: os.environ.pop(k, None) for k in ("PYTEST_ADDOPTS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only dlgrade's plugin: fast and predictable
+            try:
+                pytest.main(args, plugins=[_Bind(plugin._assignment_folder(test_path), _transport(module, folder))])
+            finally:
+                for k, v in saved.items():
+                    os.environ.pop(k, None)
+                    if v is not None:
+                        os.environ[k] = v
+        for name in set(sys.modules) - before:  # the test modules: import them afresh next time
+            file = getattr(sys.modules[name], "__file__", None) or ""
+            if file.startswith(str(folder)):
+                del sys.modules[name]
+        lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines() if line.strip()] \
+            if report.exists() else []
+    manifest = next((r["tests"] for r in lines if r.get("kind") == "manifest"), None)
+    if not manifest:
+        raise RuntimeError(f"the graders in {test_path.name} could not run:\n{sink.getvalue()[-3000:]}")
+    outcomes = {}
+    for r in lines:
+        if r.get("kind") == "result" and (r["id"] not in outcomes or r["score"] < outcomes[r["id"]]["score"]):
+            outcomes[r["id"]] = r
+    records = []
+    for t in manifest:
+        r = outcomes.get(t["id"], {"score": 0.0, "status": "failed", "output": "not run"})
+        records.append({"id": t["id"], "name": t["name"], "max_score": t["max_score"], "visibility": t["visibility"],
+                        "score": max(0.0, min(float(r["score"]), t["max_score"])), "status": r["status"],
+                        "output": r.get("output", "")})
+    return records
+
+
+def summary(records: list[dict]) -> str:
+    lines = []
+    for r in records:
+        mark = "ok  " if r["status"] == "passed" else "FAIL"
+        lines.append(f"{mark} {r['score']:g}/{r['max_score']:g}  {r['name']}")
+        if r["status"] != "passed" and r["output"]:
+            lines += ["       " + line for line in r["output"].splitlines()]
+    return "\n".join(lines)
+
+
+def check(env, test_file, test_name: str | None = None, raise_on_fail: bool = False) -> float:
+    """Run the test(s), print what failed and why, and return the points earned."""
+    records = run(env, test_file, test_name)
+    earned = round(sum(r["score"] for r in records), 6)
+    total = sum(r["max_score"] for r in records)
+    print(summary(records))
+    if raise_on_fail and earned < total:
+        raise AssertionError("\n".join(f"{r['name']}: {r['output']}" for r in records if r["status"] != "passed"))
+    return earned
+
+
+_HIDDEN: dict[str, str] = {}
+
+
+def add_hidden(name: str, source: str):
+    """Register hidden tests given as source text (nbgrader keeps them inside the notebook)."""
+    _HIDDEN[name] = source
+
+
+def check_hidden(env, name: str, test_name: str | None = None, like="dlgrade_tests",
+                 raise_on_fail: bool = False) -> float:
+    """`check` for tests registered with `add_hidden`."""
+    if name not in _HIDDEN:
+        raise RuntimeError(f"hidden tests {name} were not registered: run the notebook from the top")
+    folder = hidden_folder(_HIDDEN[name], Path(like).resolve(), name)
+    return check(env, folder / name, test_name, raise_on_fail)
+
+
+def progress_chart(module_file, test_file="tests/test_public.py"):
+    """Run the public tests on a module file and draw the points earned per test (matplotlib)."""
+    import matplotlib.pyplot as plt
+
+    test_path = Path(test_file).resolve()
+    with open(test_path.parent / "assignment.toml", "rb") as f:
+        name = tomllib.load(f)["module"]
+    sys.modules.pop(name, None)
+    try:
+        module = module_from_file(Path(module_file).resolve(), name)
+    except Exception as e:  # a syntax error: show it rather than a chart
+        print(f"{module_file} could not be imported: {type(e).__name__}: {e}")
+        return None
+    records = run(module, test_path)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(records) + 1.2))
+    names = [r["name"] if len(r["name"]) <= 60 else r["name"][:57] + "..." for r in records][::-1]
+    ax.barh(names, [r["max_score"] for r in records][::-1], color="#dddddd", label="points")
+    ax.barh(names, [r["score"] for r in records][::-1],
+            color=["#2a9d8f" if r["status"] == "passed" else "#e76f51" for r in records][::-1], label="earned")
+    earned, total = sum(r["score"] for r in records), sum(r["max_score"] for r in records)
+    ax.set_title(f"Public tests: {earned:g}/{total:g} points")
+    ax.set_xlabel("points")
+    fig.tight_layout()
+    print(summary(records))
+    return fig

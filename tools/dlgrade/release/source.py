@@ -1,0 +1,230 @@
+"""What the release reads for one assignment: the single source, split into its parts.
+
+Everything comes from the repository: solutions/<id>/<id>.py (reference with solution markers),
+assignments/<id>/<id>.py (the generated stub, which must be up to date), autograder/<id>/
+(assignment.toml, test_public.py, the hidden test_*.py files, probes.py, an optional
+notebook.py), the files assignment.toml lists in `student_files`, and pyproject.toml's pins.
+
+assignment.toml keys read here besides the grading ones:
+
+    student_files = ["data/charlm", "data/pretrained/digits_cnn.npz"]    # shipped as they are
+    student_files = [{ src = "data/pretrained/digits_cnn.npz", dest = "digits_cnn.npz" }]
+
+A folder ships every file under it (sorted; caches and dot-files skipped). A string keeps the
+repository-relative path; a table chooses where the file lands in the bundle.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from dlgrade import assignments, authoring
+from dlgrade.release.errors import ReleaseError
+
+REPO = assignments.REPO
+PUBLIC_TEST = "test_public.py"
+# import name -> distribution name in pyproject.toml
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml"}
+VENDORED = {"dlgrade"}
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A top-level piece of a module: its header (imports, constants), a def/class, ..."""
+
+    name: str | None        # the def/class name; None for other statements
+    text: str
+    solution: bool          # holds solution markers (the student writes part of it)
+    kind: str = "code"      # "docstring" for the module docstring
+
+
+@dataclass
+class Material:
+    aid: str
+    title: str
+    spec: dict
+    module: str                     # module name, e.g. gradient_descent
+    reference: str
+    stub: str
+    public_tests: str
+    hidden_tests: dict[str, str]    # file name -> source, every test_*.py but the public one
+    probes: str | None
+    toml_text: str
+    student_files: list[tuple[Path, str]] = field(default_factory=list)   # (source file, path in bundle)
+    notebook_hook: Path | None = None
+
+    @property
+    def module_file(self) -> str:
+        return f"{self.module}.py"
+
+    @property
+    def grader_dir(self) -> Path:
+        return REPO / "autograder" / self.aid
+
+
+def load(aid: str) -> Material:
+    a = assignments.get(aid)
+    solution = a.solution_dir / a.module_file
+    if not solution.exists():
+        raise ReleaseError(f"{aid}: no reference solution at {solution.relative_to(REPO)}")
+    reference = solution.read_text(encoding="utf-8")
+    try:
+        stub = authoring.make_stub(reference, str(solution.relative_to(REPO)))
+    except authoring.MarkerError as e:
+        raise ReleaseError(f"{aid}: {e}") from None
+    committed = a.stub_dir / a.module_file
+    if not committed.exists() or committed.read_text(encoding="utf-8") != stub:
+        raise ReleaseError(f"{aid}: {committed.relative_to(REPO)} is out of date with the solution "
+                           "(run `dlgrade stubs`): the self-test grades the committed stub")
+    grader = a.grader_dir
+    public = grader / PUBLIC_TEST
+    if not public.exists():
+        raise ReleaseError(f"{aid}: no public tests at {public.relative_to(REPO)}")
+    hidden = {p.name: p.read_text(encoding="utf-8") for p in sorted(grader.glob("test_*.py")) if p.name != PUBLIC_TEST}
+    if not hidden:
+        raise ReleaseError(f"{aid}: no hidden tests (test_*.py besides {PUBLIC_TEST}) in {grader.relative_to(REPO)}")
+    probes = grader / "probes.py"
+    hook = grader / "notebook.py"
+    return Material(aid=aid, title=a.title, spec=a.spec, module=a.spec["module"], reference=reference, stub=stub,
+                    public_tests=public.read_text(encoding="utf-8"), hidden_tests=hidden,
+                    probes=probes.read_text(encoding="utf-8") if probes.exists() else None,
+                    toml_text=(grader / "assignment.toml").read_text(encoding="utf-8"),
+                    student_files=_student_files(aid, a.spec.get("student_files", [])),
+                    notebook_hook=hook if hook.exists() else None)
+
+
+def _student_files(aid: str, entries) -> list[tuple[Path, str]]:
+    if not isinstance(entries, list):
+        raise ReleaseError(f"{aid}: student_files must be a list of paths or {{src, dest}} tables")
+    out: dict[str, Path] = {}
+    for entry in entries:
+        if isinstance(entry, str):
+            src, dest = entry, entry
+        elif isinstance(entry, dict) and isinstance(entry.get("src"), str):
+            src, dest = entry["src"], entry.get("dest", entry["src"])
+        else:
+            raise ReleaseError(f"{aid}: bad student_files entry {entry!r}")
+        path = (REPO / src).resolve()
+        if not str(path).startswith(str(REPO) + "/") or not path.exists():
+            raise ReleaseError(f"{aid}: student_files entry {src!r} does not exist in the repository")
+        for part in PurePosixPath(dest).parts:
+            if part in ("..", "") or dest.startswith("/"):
+                raise ReleaseError(f"{aid}: student_files destination {dest!r} must be a relative path")
+        files = [path] if path.is_file() else sorted(
+            p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            and not any(part.startswith(".") for part in p.relative_to(path).parts) and p.suffix != ".pyc")
+        for f in files:
+            rel = dest if f == path else str(PurePosixPath(dest) / f.relative_to(path).as_posix())
+            out[rel] = f
+    return [(out[k], k) for k in sorted(out)]
+
+
+# -- splitting a module into chunks ------------------------------------------------------------
+
+def split_module(source: str) -> list[Chunk]:
+    """The module docstring, then runs of plain statements and one chunk per def/class, each
+    with the comments just above it. Joining the chunks' texts gives the module back (up to
+    blank lines)."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    body = list(tree.body)
+    chunks: list[Chunk] = []
+    start = 0  # 0-based line where the next chunk begins
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        chunks.append(Chunk(None, ast.get_docstring(tree, clean=True) or "", False, "docstring"))
+        start = body[0].end_lineno
+        body = body[1:]
+    pending: list[ast.stmt] = []
+
+    def flush(upto: int):
+        nonlocal start
+        if pending:
+            text = "\n".join(lines[start:upto]).strip("\n")
+            if text.strip():
+                chunks.append(Chunk(None, text, authoring.BEGIN in text))
+            start = upto
+            pending.clear()
+
+    for node in body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # comments right above the definition belong to it
+            top = first
+            while top > start and lines[top - 1].strip().startswith("#"):
+                top -= 1
+            flush(top)
+            end = node.end_lineno  # and the indented comments that close its body (### END SOLUTION)
+            while end < len(lines) and (not lines[end].strip() or lines[end][:1] in (" ", "\t")):
+                end += 1
+            text = "\n".join(lines[start:end]).strip("\n")
+            chunks.append(Chunk(node.name, text, authoring.BEGIN in text))
+            start = end
+        else:
+            pending.append(node)
+    if pending:
+        flush(len(lines))
+    tail = "\n".join(lines[start:]).strip()
+    if tail:
+        chunks.append(Chunk(None, tail, authoring.BEGIN in tail))
+    return chunks
+
+
+def definitions(source: str) -> dict[str, str]:
+    """name -> text of the LAST top-level def/class of that name (a catalog mistake appended to
+    the reference redefines functions, and the last definition is the one that counts)."""
+    return {c.name: c.text for c in split_module(source) if c.name}
+
+
+def strip_markers(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if line.strip() not in (authoring.BEGIN, authoring.END))
+
+
+# -- requirements ------------------------------------------------------------------------------
+
+def imports(source: str) -> set[str]:
+    """Top-level names of the modules `source` imports (anywhere in the file)."""
+    found = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def pins() -> dict[str, str]:
+    """distribution name (lower case) -> requirement line, from pyproject.toml."""
+    with open(REPO / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    lines = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        lines += extra
+    out = {}
+    for line in lines:
+        name = re.match(r"[A-Za-z0-9_.\-]+", line).group(0).lower()
+        out.setdefault(name, line.replace(" ", ""))
+    return out
+
+
+def requirements(aid: str, import_names: set[str], local: set[str], always=("numpy", "pytest")) -> list[str]:
+    """Pinned requirement lines for the third-party modules in `import_names`."""
+    table = pins()
+    names = set(always)
+    for mod in import_names:
+        if mod in sys.stdlib_module_names or mod in local or mod in VENDORED or mod == "__future__":
+            continue
+        names.add(DISTRIBUTIONS.get(mod, mod).lower())
+    missing = sorted(n for n in names if n not in table)
+    if missing:
+        raise ReleaseError(f"{aid}: imports {', '.join(missing)}, which pyproject.toml does not pin; "
+                           "add it to the dependencies (with a version range) or drop the import")
+    return sorted(table[n] for n in names)

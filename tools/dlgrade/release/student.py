@@ -1,0 +1,206 @@
+"""student.zip: what a student downloads.
+
+    <id>.py                  the stub (generated from the solution; `raise NotImplementedError` to fill in)
+    README.md                the task, the formulas (from the docstrings), the rules, how to submit
+    requirements.txt         pinned: numpy, pytest, matplotlib, torch==2.13.* where needed, ...
+    pytest.ini               `pytest` in this folder runs tests/
+    tests/test_public.py     the public tests, unchanged
+    tests/assignment.toml    the module name (and the graders' settings)
+    tests/probes.py          driver code the tests call beside the student's code (if any)
+    tests/conftest.py        registers dlgrade's pytest plugin from the vendored copy
+    dlgrade/...              a minimal copy of the grading library: plugin, transports, checks,
+                             codec, and runtime.py for the notebook; no sandbox (launcher, worker)
+    <id>.ipynb               a notebook that imports <id>.py and draws what it does
+    data files               whatever assignment.toml lists in student_files
+
+Plain `pytest` then runs the public tests in-process (dlgrade's LocalTransport) with exactly the
+messages of the hidden graders: the same plugin and checks produce them.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from dlgrade import assignments
+from dlgrade.release import notebook, source
+from dlgrade.release.archive import Tree
+
+CODE = assignments.REPO / "tools" / "dlgrade"
+VENDORED = ["__init__.py", "grading/__init__.py", "grading/plugin.py", "grading/transport.py", "grading/checks.py",
+            "sandbox/__init__.py", "sandbox/codec.py"]
+RUNTIME = CODE / "release" / "runtime.py"
+
+CONFTEST = '''"""Registers dlgrade's pytest plugin, so that plain `pytest` runs the public tests here.
+
+The tests call the functions of ../{module_file} in this process, with the same checks and the
+same messages as the hidden graders (which run your code in a sandbox on other inputs).
+"""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the dlgrade/ folder shipped beside your code
+
+from dlgrade.grading.plugin import (  # noqa: E402,F401  (pytest finds hooks and fixtures by name)
+    credit, pytest_addoption, pytest_collection_finish, pytest_configure, pytest_runtest_makereport,
+    pytest_unconfigure, student)
+'''
+
+PYTEST_INI = """[pytest]
+# `pytest` in this folder runs the public tests in tests/ against {module_file}.
+testpaths = tests
+python_files = test_*.py
+# The graders write their own feedback; plain asserts keep pytest from printing expected values.
+addopts = --assert=plain -p no:cacheprovider
+"""
+
+RUNTIME_INI = """[pytest]
+python_files = test_*.py
+addopts = --assert=plain -p no:cacheprovider
+"""
+
+
+def vendored(tree: Tree, prefix: str = ""):
+    """The minimal grading library (and the notebook runtime) under prefix + dlgrade/."""
+    for rel in VENDORED:
+        tree.add_file(f"{prefix}dlgrade/{rel}", CODE / rel)
+    tree.add_file(f"{prefix}dlgrade/runtime.py", RUNTIME)
+
+
+def test_support(material, tree: Tree, folder: str, tests: dict[str, str]):
+    """A folder of tests runnable by the plugin: the tests, assignment.toml, probes.py, pytest.ini."""
+    for name, text in tests.items():
+        tree.add(f"{folder}/{name}", text)
+    tree.add(f"{folder}/assignment.toml", material.toml_text)
+    if material.probes is not None:
+        tree.add(f"{folder}/probes.py", material.probes)
+
+
+def student_imports(material, nb: dict) -> set[str]:
+    found = source.imports(material.stub) | source.imports(material.public_tests) | {"matplotlib"}
+    found |= source.imports(material.probes or "")
+    for c in nb["cells"]:
+        if c["cell_type"] == "code":
+            found |= source.imports(notebook.source_of(c))
+    for path, dest in material.student_files:
+        if dest.endswith(".py"):
+            found |= source.imports(path.read_text(encoding="utf-8"))
+    found |= set(material.spec.get("libraries", []))
+    return found
+
+
+def local_modules(material) -> set[str]:
+    names = {material.module}
+    for _, dest in material.student_files:
+        if dest.endswith(".py"):
+            names.add(dest.rsplit("/", 1)[-1][:-3])
+    return names
+
+
+def requirements_text(material, import_names: set[str], purpose: str) -> str:
+    lines = source.requirements(material.aid, import_names, local_modules(material))
+    head = [f"# {purpose}", "# Pinned to the ranges dlgrade is tested with (pyproject.toml)."]
+    if any(line.startswith("torch") for line in lines):
+        head.append("# torch: on a machine without a GPU, install the CPU build from PyTorch's CPU wheel index "
+                    "(pip's --index-url) to avoid a multi-GB CUDA download.")
+    return "\n".join(head + lines) + "\n"
+
+
+def build(material) -> Tree:
+    tree = Tree()
+    m = material.module_file
+    tree.add(m, material.stub)
+    test_support(material, tree, "tests", {"test_public.py": material.public_tests})
+    tree.add("tests/conftest.py", CONFTEST.format(module_file=m))
+    tree.add("pytest.ini", PYTEST_INI.format(module_file=m))
+    vendored(tree)
+    nb = notebook.student_notebook(material)
+    tree.add(f"{material.module}.ipynb", notebook.dumps(nb))
+    for path, dest in material.student_files:
+        tree.add_file(dest, path)
+    tree.add("requirements.txt", requirements_text(
+        material, student_imports(material, nb),
+        f"{material.title}: what the public tests and the notebook need (`pip install -r requirements.txt`)."))
+    tree.add("README.md", readme(material, sorted(tree.files) + ["README.md"]))
+    return tree
+
+
+# -- README ------------------------------------------------------------------------------------
+
+def _signature(node) -> str:
+    if isinstance(node, ast.ClassDef):
+        bases = ", ".join(ast.unparse(b) for b in node.bases)
+        return f"class {node.name}({bases})" if bases else f"class {node.name}"
+    return f"{node.name}({ast.unparse(node.args)})"
+
+
+def parts_to_write(material) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(signature, docstring, [(method signature, docstring)]) for every def/class with a TODO."""
+    tree = ast.parse(material.stub)
+    todo_names = {c.name for c in source.split_module(material.reference) if c.solution and c.name}
+    out = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or node.name not in todo_names:
+            continue
+        methods = []
+        if isinstance(node, ast.ClassDef):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                        "NotImplementedError" in ast.get_source_segment(material.stub, sub):
+                    methods.append((_signature(sub), ast.get_docstring(sub) or ""))
+        out.append((_signature(node), ast.get_docstring(node) or "", methods))
+    return out
+
+
+def _rules(material) -> list[str]:
+    s = material.spec
+    rules = []
+    libs = s.get("libraries") or ["numpy"]
+    rules.append(f"Write it with {', '.join(f'`{x}`' for x in libs)} (already imported for you where needed).")
+    if s.get("blocked_modules"):
+        rules.append("Not available while grading: " + ", ".join(f"`{x}`" for x in s["blocked_modules"])
+                     + " (a module that imports one of them cannot even be loaded and earns nothing).")
+    if s.get("forbidden_attributes"):
+        rules.append("Not allowed: " + ", ".join(f"`{x}`" for x in s["forbidden_attributes"])
+                     + " (under any alias): write these yourself.")
+    for fn, banned in sorted((s.get("forbidden_torch_functions") or {}).items()):
+        who = "any of your functions" if fn == "*" else f"`{fn}`"
+        what = "any torch function (write it in numpy)" if banned == ["*"] else ", ".join(f"`{b}`" for b in banned)
+        rules.append(f"While {who} runs: no {what}.")
+    rules.append(f"Each call of your code may take at most {s.get('call_timeout', 30):g} s, and all of them together "
+                 f"{s.get('time_budget', 600):g} s.")
+    rules.append(f"The graders run your code in a sandbox that sees only `{material.module_file}`: no other files, "
+                 "no network. Do not read files, print a lot or depend on anything else in this folder.")
+    return rules
+
+
+def readme(material, files: list[str]) -> str:
+    m = material.module_file
+    doc = next((c.text for c in source.split_module(material.reference) if c.kind == "docstring"), "")
+    out = [f"# {material.title}", "", doc.strip(), "", "## What you write", "",
+           f"Open `{m}` and replace every `raise NotImplementedError` under a `# TODO` line with your code; "
+           "leave the given helpers and the function signatures as they are. Each docstring states the "
+           "shapes and the formula:", ""]
+    for signature, docstring, methods in parts_to_write(material):
+        out += [f"### `{signature}`", "", "```text", textwrap.dedent(docstring).strip(), "```", ""]
+        for msig, mdoc in methods:
+            out += [f"- `{msig}`" + (f": {mdoc.splitlines()[0]}" if mdoc else "")]
+        if methods:
+            out.append("")
+    out += ["## Check your work", "", "```bash", "pip install -r requirements.txt   # once", "pytest", "```", "",
+            f"`pytest` runs the public tests in `tests/` against your `{m}`, in this process, with the same checks "
+            "and the same messages as the hidden graders that decide your grade. The hidden tests use other "
+            "inputs, check every value exactly and cover more cases, so passing the public tests is necessary, "
+            "not sufficient. A function you have not written yet shows as `... is not implemented yet`.", "",
+            f"`{material.module}.ipynb` imports your module and draws what it does (`pip install jupyterlab`, "
+            f"then `jupyter lab {material.module}.ipynb`).", "",
+            "## Rules", ""]
+    out += [f"- {r}" for r in _rules(material)]
+    out += ["", "## How to submit", "",
+            f"Upload `{m}`, and only it, to the Gradescope assignment \"{material.title}\" (a .zip holding it works "
+            f"too). The file must be named exactly `{m}`; anything else you upload is ignored. Gradescope runs the "
+            "public and the hidden tests and shows your score, with a message for every lost point, within a few "
+            "minutes. You may resubmit until the deadline; the last submission counts.", "",
+            "## Files", ""]
+    out += [f"- `{f}`" for f in files]
+    return "\n".join(out) + "\n"
