@@ -332,8 +332,14 @@ def markdown(info: dict, lat: list[dict], thr: dict | None, otter_notes: dict, a
              skipped: dict | None = None) -> str:
     out = ["# dlgrade benchmark results", "",
            f"Run {started} with `{' '.join(['benchmarks/bench.py'] + sys.argv[1:])}` ({wall / 60:.1f} min in all).",
-           "Regenerate with `.venv/bin/python benchmarks/bench.py` (about 30 min for 200 submissions).", "",
-           "## Machine", ""]
+           "Regenerate with `.venv/bin/python benchmarks/bench.py` (about 30 min for 200 submissions).", ""]
+    reduced = [f"a class of {args.class_size}, not 200" if args.class_size != 200 else "",
+               f"assignments {', '.join(args.ids)} only" if args.ids else "",
+               f"{args.repeats} repeats, not 5" if args.repeats != 5 else ""]
+    if any(reduced):
+        out += [f"**Reduced run** ({'; '.join(r for r in reduced if r)}): the numbers below are from this run, "
+                "on the machine and under the load described; run the full command for the complete table.", ""]
+    out += ["## Machine", ""]
     out += [f"- {k}: {v}" for k, v in info.items()]
     out += ["", "## Latency per submission: `dlgrade grade` vs bare pytest", "",
             f"Reference solution of each assignment, {args.repeats} interleaved runs each, median wall time "

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,13 +96,19 @@ def test_a_students_folder_with_the_module_one_level_down_is_still_one_submissio
     assert "(100%)" in proc.stdout.splitlines()[-1]   # the single-submission table, full marks
 
 
-def test_a_class_without_out_is_refused_with_a_hint(tmp_path):
+def test_a_class_without_out_is_refused_with_what_to_do(tmp_path):
     _folder(tmp_path, "a", "x = 1\n")
-    _folder(tmp_path, "b", "x = 1\n")
+    _zip(tmp_path, "b", "x = 1\n")
+    (tmp_path / "c").mkdir()
     proc = subprocess.run([sys.executable, "-m", "dlgrade.cli", "grade", AID, str(tmp_path)],
                           capture_output=True, text=True)
-    assert proc.returncode == 2
-    assert "pass --out OUTDIR" in proc.stderr
+    assert proc.returncode == 2 and not proc.stdout
+    err = proc.stderr
+    assert f"no {MODULE} at its top level, so it is not one submission" in err
+    assert "it holds 3 folders or zips, 2 with a gradient_descent.py" in err
+    assert "To grade them as a class, pass --out OUTDIR" in err
+    assert f"to grade one submission, give its folder, .zip or {MODULE} (e.g. {tmp_path / 'a'}, " in err
+    assert "Traceback" not in err
 
 
 # -- layouts -----------------------------------------------------------------------------------
@@ -208,15 +215,20 @@ def test_gradescope_export_graded_end_to_end_through_the_cli(tmp_path):
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    """A class of five graded once per test session: the xdist workers share it (flock)."""
+    """A class of five graded once per test session: the xdist workers share it (flock).
+
+    Their shared folder is this session's (never a previous session's: its results may come from
+    other code). Per-call timeout 3 s instead of 10 s: dave's two hanging calls cost 6 s, not 20 s."""
     import fcntl
 
-    root = tmp_path_factory.getbasetemp().parent / "dlgrade-graded-class"
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "dlgrade-graded-class"
     root.mkdir(exist_ok=True)
     subs, out = root / "submissions", root / "out"
     with pytest.MonkeyPatch.context() as mp:
         # teammates edit graders while this runs; the resume tests must not see a new version
         mp.setattr(runner, "grader_version", lambda aid=None: "fixed-for-the-test")
+        mp.setenv("DLGRADE_LIMITS", "call_timeout=3")
         with open(root / "lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not (root / "done").exists():
@@ -229,9 +241,21 @@ def graded_class(tmp_path_factory):
                 (subs / "erin").mkdir()
                 (subs / "erin" / "gradient-descent.py").write_text("misnamed\n")
                 found, notes = batch.discover(subs, MODULE)
+                intervals = []   # (start, end) of every grading, to see how many ran at once
+                grade = runner.grade
+
+                def timed(*args, **kwargs):
+                    start = time.monotonic()
+                    try:
+                        return grade(*args, **kwargs)
+                    finally:
+                        intervals.append((start, time.monotonic()))
+
+                mp.setattr(runner, "grade", timed)
                 summary = batch.ClassGrader(AID, out, jobs=2, progress=False).run(found, notes)
+                mp.setattr(runner, "grade", grade)
                 assert not summary.interrupted
-                (root / "done").write_text("graded\n")
+                (root / "done").write_text(json.dumps({"intervals": intervals}))
         yield subs, out
 
 
@@ -263,7 +287,10 @@ def test_gradebook_has_a_row_per_student_a_column_per_test_and_the_total(graded_
     assert sum(float(book["carol"][t["name"]]) for t in alice["tests"]) == float(book["carol"]["total"])
     assert book["erin"]["status"].startswith("not graded") and book["erin"][header[1]] == ""
     html = (out / "report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 3 and "carol" in html
+    assert html.count('src="data:image/png;base64,') == 3
+    for student, row in book.items():    # the report's table of students agrees with the gradebook
+        m = re.search(rf'<tr><td><a href="{student}/feedback.md">{student}</a></td><td class="num">([^<]*)</td>', html)
+        assert m and float(m.group(1)) == float(row["total"]), student
 
 
 def test_a_crashing_hanging_flooding_submission_costs_only_its_own_slot(graded_class):
@@ -277,6 +304,11 @@ def test_a_crashing_hanging_flooding_submission_costs_only_its_own_slot(graded_c
     assert sig and sig[0]["status"] == "passed"           # the flood did not break the rest
     assert 0 < _result(out, "dave")["score"] < 45
     assert _result(out, "alice")["score"] == 45            # graded beside it, untouched
+    # --jobs 2: two gradings at a time, never more (erin's file is missing: nothing to grade)
+    intervals = json.loads((out.parent / "done").read_text())["intervals"]
+    assert len(intervals) == 4
+    at_once = max(sum(s <= t < e for s, e in intervals) for t, _ in intervals)
+    assert at_once == 2, intervals
 
 
 def test_a_rerun_skips_what_is_up_to_date_and_regrades_a_changed_submission(graded_class, tmp_path):
@@ -339,11 +371,24 @@ def test_write_atomic_leaves_nothing_behind_when_interrupted(tmp_path, monkeypat
     assert target.read_text() == '{"old": true}' and os.listdir(tmp_path) == ["results.json"]
 
 
+def _worker_running_in(tmp: Path) -> bool:
+    """A sandboxed worker whose folder is in `tmp` is alive (its command line names both)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            cmd = cmdline.read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if str(tmp) in cmd and "worker.py" in cmd:
+            return True
+    return False
+
+
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_an_interrupted_run_keeps_finished_students_drops_the_rest_and_resumes(tmp_path, how):
     subs, out = tmp_path / "subs", tmp_path / "out"
     _folder(subs, "a1", reference_source(AID))
-    _folder(subs, "a2", _mistake("gradient_not_averaged"))
+    # a2 takes 1.5 s to import: its grading is surely in flight when its worker is seen, however fast the machine
+    _folder(subs, "a2", "import time\ntime.sleep(1.5)\n" + _mistake("gradient_not_averaged"))
     _folder(subs, "a3", reference_source(AID) + "\n# another student\n")
     cmd = [sys.executable, "-m", "dlgrade.cli", "grade", AID, str(subs), "--out", str(out), "--jobs", "1"]
     tmp = tmp_path / "tmp"   # the graders' staging and sandbox folders, to find leftovers
@@ -352,10 +397,9 @@ def test_an_interrupted_run_keeps_finished_students_drops_the_rest_and_resumes(t
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env=env)
     deadline = time.monotonic() + 600
-    while not (out / "a1" / "results.json").exists():
+    while not ((out / "a1" / "results.json").exists() and _worker_running_in(tmp)):   # a1 done, a2's worker up
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.1)
-    time.sleep(1.5)  # a2 is being graded now
+        time.sleep(0.05)
     if how == "ctrl-c":
         os.killpg(proc.pid, signal.SIGINT)   # what a terminal does: the whole foreground group
     else:
@@ -364,7 +408,7 @@ def test_an_interrupted_run_keeps_finished_students_drops_the_rest_and_resumes(t
     assert proc.returncode == 130, err
     assert "Run the same command again" in err
     done = [p.parent.name for p in out.glob("*/results.json")]
-    assert "a1" in done and "a3" not in done
+    assert done == ["a1"]                   # a2 was in flight: dropped, not recorded with a partial score
     for student in done:                    # whatever was written is whole and a real grade
         r = _result(out, student)
         jsonschema.validate(r, SCHEMA)
@@ -385,14 +429,50 @@ def test_an_interrupted_run_keeps_finished_students_drops_the_rest_and_resumes(t
         assert [book[s]["total"] for s in ("a1", "a3")] == ["45", "45"] and float(book["a2"]["total"]) < 45
 
 
+DISPOSE_INTERRUPTED = """
+import os, signal, sys, threading, time
+from dlgrade import assignments
+from dlgrade.grading.plugin import Assignment
+from dlgrade.sandbox import launcher
+a = assignments.get("gradient_descent")
+w = launcher.Worker(a.solution_dir / a.module_file, Assignment(a.grader_dir).worker_config())
+assert w.start()["ok"]
+close = launcher.Worker.close
+def slow_close(self):    # the real close kills, waits and forks kill_uid: widen that window
+    time.sleep(0.5)
+    close(self)
+launcher.Worker.close = slow_close
+threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    w.dispose()
+except KeyboardInterrupt:
+    print("interrupted")   # the Ctrl-C still arrives, once the cleanup is done
+print("left behind:", w.root.exists(), w.alive())
+"""
+
+
+def test_a_ctrl_c_while_a_worker_is_disposed_waits_for_the_cleanup():
+    """A batch stops its graders with SIGINT; one that was disposing its worker at that moment left
+    the worker's folder (with the submission) and the worker behind."""
+    proc = subprocess.run([sys.executable, "-c", DISPOSE_INTERRUPTED], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.split("\n")[:2] == ["interrupted", "left behind: False False"], proc.stdout + proc.stderr
+
+
 def test_sandbox_uids_are_never_shared_by_concurrent_workers():
+    """--jobs N runs N workers at once (and other dlgrade processes may too): each needs its own uid,
+    since RLIMIT_NPROC counts per uid and kill_uid() kills every process of the uid."""
     from dlgrade.sandbox import launcher
 
-    if not launcher.mechanisms()["dedicated_uid"]:
-        pytest.skip("dedicated uids need root and setpriv")
     config = {"module": "m", "preload": [], "seed": 0}
     src = Path(launcher.HARNESS / "codec.py")   # any file does: the workers are never started
     workers = [launcher.Worker(src, config, slot=15000) for _ in range(3)]  # far from the busy low uids
+    if not launcher.mechanisms()["dedicated_uid"]:
+        # not root (or uids switched off): no worker gets a uid of its own, they all run as the
+        # grader, so none is shared; tools/setup.sh and CI run as root, where the branch below runs
+        assert all(w.uid is None for w in workers)
+        for w in workers:
+            w.dispose()
+        return
     try:
         assert len({w.uid for w in workers}) == 3
     finally:
@@ -434,4 +514,8 @@ def test_cli_says_when_no_submission_holds_the_module(tmp_path):
     (tmp_path / "a" / "other.py").write_text("x = 1\n")
     with pytest.raises(SubmissionError, match="no gradient_descent.py found"):
         batch.cli(type("A", (), {"assignment": AID, "submission": str(tmp_path), "out": str(tmp_path / "o"),
+                                 "jobs": 1, "force": False, "time_budget": None})())
+    (tmp_path / "b").mkdir()
+    with pytest.raises(SubmissionError, match="no gradient_descent.py found"):   # the same without --out
+        batch.cli(type("A", (), {"assignment": AID, "submission": str(tmp_path), "out": None,
                                  "jobs": 1, "force": False, "time_budget": None})())

@@ -1,6 +1,11 @@
 """Graders are tested like code: every realistic mistake in the catalog must lose points, with
 feedback that names the function it breaks and the likely cause (the docstring's `expect:`
-phrase). These are exactly the checks `dlgrade verify` runs, one test per case."""
+phrase). These are the checks `dlgrade verify` runs, one test per case.
+
+Each assignment's catalog is graded once, by verify.check_catalog (all entries in one trusted
+process, the rest in the sandbox), by whichever xdist worker reaches it first: the
+`xdist_group` marks keep an assignment's entries on one worker (`-n 2 --dist loadgroup`)."""
+import functools
 import subprocess
 import sys
 
@@ -11,29 +16,51 @@ from dlgrade import assignments, mistakes, verify
 CASES = [m for aid in assignments.all_ids() for m in mistakes.catalog(aid)]
 
 
+@functools.cache
+def catalog_outcomes(aid: str) -> dict:
+    return {o.subject: o for o in verify.check_catalog(aid)}
+
+
 def test_every_assignment_has_a_catalog():
     for aid in assignments.all_ids():
-        assert len(mistakes.catalog(aid)) >= 10, f"{aid}: the catalog needs at least 10 mistakes"
+        assert len(mistakes.catalog(aid)) >= 15, f"{aid}: the catalog needs at least 15 mistakes"
 
 
-@pytest.mark.parametrize("mistake", CASES, ids=[f"{m.assignment}:{m.name}" for m in CASES])
+@pytest.mark.parametrize("mistake", [pytest.param(m, marks=pytest.mark.xdist_group(m.assignment)) for m in CASES],
+                         ids=[f"{m.assignment}:{m.name}" for m in CASES])
 def test_mistake_loses_points_with_targeted_feedback(mistake):
-    outcome = verify.check_mistake(mistake)
+    outcome = catalog_outcomes(mistake.assignment)[mistake.name]
     assert outcome.ok, f"{mistake.assignment}:{mistake.name}: {outcome.problem}"
-    assert outcome.score < outcome.max_score
+    assert outcome.score < outcome.max_score and outcome.caught_by
 
 
-def test_verify_reports_a_mistake_the_graders_miss(tmp_path, monkeypatch):
+def test_the_sandbox_regrade_agrees_with_the_fast_path():
+    """One entry caught in process is also caught, with the same phrase, by a full sandbox grading."""
+    mistake = mistakes.get("gradient_descent", "gradient_not_averaged")
+    fast = catalog_outcomes("gradient_descent")[mistake.name]
+    full = verify.check_mistake(mistake)
+    assert fast.ok and full.ok
+    assert set(fast.caught_by) <= set(full.caught_by)
+
+
+def test_a_forbidden_library_call_is_caught_in_the_sandbox():
+    """The fast path cannot see the sandbox's rules; an entry it would pass must be regraded there."""
+    mistake = mistakes.get("backprop", "backward_uses_torch_autograd")
+    outcome = verify.check_catalog("backprop", [mistake])[0]
+    assert outcome.ok, outcome.problem
+
+
+def test_verify_reports_a_mistake_the_graders_miss(tmp_path):
     """A catalog entry that is secretly correct must be reported as missed (verify can fail)."""
     fake = tmp_path / "gradient_descent" / "harmless_rename.py"
     fake.parent.mkdir()
     fake.write_text('"""Not a mistake at all.\n\nexpect: anything\n"""\ndef _helper():\n    return 1\n')
-    outcome = verify.check_mistake(mistakes.Mistake("gradient_descent", "harmless_rename", fake))
+    outcome = verify.check_catalog("gradient_descent", [mistakes.Mistake("gradient_descent", "harmless_rename", fake)])[0]
     assert not outcome.ok and "miss" in outcome.problem
 
 
 def test_verify_cli_prints_the_table_and_exits_zero():
-    proc = subprocess.run([sys.executable, "-m", "dlgrade.cli", "verify", "gradient_descent", "--jobs", "2"],
+    proc = subprocess.run([sys.executable, "-m", "dlgrade.cli", "verify", "gradient_descent"],
                           capture_output=True, text=True, cwd=assignments.REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "gradient_descent" in proc.stdout and "all graders verified" in proc.stdout

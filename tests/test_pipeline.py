@@ -59,7 +59,8 @@ def test_cli_writes_schema_valid_results_and_exits_zero(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["grade", "no_such_assignment", "."], "unknown assignment"),
     (["grade", "gradient_descent", "/nonexistent/folder"], "no such file"),
-    (["grade", "gradient_descent", "tests"], "no gradient_descent.py found"),
+    # a folder without the module file, given without --out: not one submission; say what to do
+    (["grade", "gradient_descent", "tests"], "no gradient_descent.py at its top level, so it is not one submission"),
 ])
 def test_cli_exits_2_with_a_clear_message_when_it_cannot_grade(args, message):
     proc = subprocess.run([sys.executable, "-m", "dlgrade.cli", *args], capture_output=True, text=True,

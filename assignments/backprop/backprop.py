@@ -42,19 +42,27 @@ def sigmoid(z):
 
 
 def sigmoid_prime(z):
-    """g'(z) for the sigmoid, as a function of z (not of the activation): g(z) (1 - g(z))."""
+    """g'(z) for the sigmoid, as a function of z (not of the activation a = g(z)):
+
+        g'(z) = g(z) (1 - g(z))
+
+    z: any shape -> same shape; no overflow for |z| up to 1e4.
+    """
     # TODO: one or two lines, reusing sigmoid.
     raise NotImplementedError
 
 
 def tanh(z):
-    """g(z) = tanh(z), elementwise."""
+    """g(z) = tanh(z), elementwise. z: any shape -> same shape."""
     # TODO: one line.
     raise NotImplementedError
 
 
 def tanh_prime(z):
-    """g'(z) for tanh, as a function of z: 1 - tanh(z)**2."""
+    """g'(z) for tanh, as a function of z (not of the activation): g'(z) = 1 - tanh(z)**2.
+
+    z: any shape -> same shape.
+    """
     # TODO: one line.
     raise NotImplementedError
 
@@ -127,9 +135,11 @@ def cross_entropy(Y_hat, Y):
 
 
 def cost(params, X, Y, hidden="relu", output="sigmoid", lam=0.0):
-    """The training objective J: cross_entropy(forward(params, X)) + lam * sum_l sum(W[l]**2).
+    """The training objective (cross-entropy plus the L2 penalty, "weight decay"):
 
-    The biases are not penalised. Returns a float.
+        J = cross_entropy(Y_hat, Y) + lam * sum_l sum(W[l]**2),   Y_hat = forward(params, X)[0]
+
+    X: (d, m), Y: (s_L, m); the biases are not penalised. Returns a float.
     """
     # TODO: two lines.
     raise NotImplementedError
@@ -191,7 +201,8 @@ def dropout_forward(A, keep_prob, rng):
 
     Each unit is kept with probability keep_prob; dividing by keep_prob keeps the expected value
     of every activation unchanged, so nothing needs rescaling at test time.
-    Returns (A_out, mask), mask a boolean array shaped like A.
+    A: (s_l, m) activations (any shape works); keep_prob in (0, 1]; rng: a np.random.Generator.
+    Returns (A_out, mask), both shaped like A, mask boolean.
     """
     # TODO: two lines.
     raise NotImplementedError
@@ -202,11 +213,14 @@ def train(X, Y, layer_sizes, alpha=0.1, n_epochs=200, batch_size=32, rng=None, l
           keep_prob=1.0, hidden="relu", output="sigmoid"):
     """Mini-batch gradient descent with backpropagation.
 
+    X: (d, m), Y: (s_L, m); layer_sizes: [d, s_1, ..., s_L]. Every step, on a batch of B columns,
+        W[l] <- W[l] - alpha dW[l],   b[l] <- b[l] - alpha db[l]      (dW, db from backward)
+
     rng (default np.random.default_rng(0)) is used, in this order, by init_params, then in every
     epoch by one `perm = rng.permutation(m)`, then by the dropout masks of each batch's forward.
     Each epoch steps on the batches perm[0:B], perm[B:2B], ... in order (the last, shorter batch
     included): forward on X[:, batch] with dropout (keep_prob) on the hidden layers, backward
-    with Y[:, batch] and lam, then W[l] -= alpha dW[l], b[l] -= alpha db[l] for every layer.
+    with Y[:, batch] and lam, then the update above for every layer.
     Returns (params, losses): losses holds n_epochs + 1 values of cost(params, X, Y, hidden,
     output, lam) on the full data without dropout, before training and after each epoch.
     """

@@ -7,6 +7,9 @@ and all distinct, non-square images and kernels, strides that do not divide the 
 above 0, non-zero biases and negative values, so that the usual mistakes show; each known
 mistake is computed too, so its feedback can name it.
 """
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -492,31 +495,52 @@ def test_lenet5_forward(student, case):
 
 
 # ---- LeNet5 trains on digits ---------------------------------------------------------------
-N_TRAIN, EPOCHS, BATCH, LR, THRESHOLD = 600, 3, 32, 2e-3, 0.75
+# Two epochs of Adam on 400 standardised digits: the reference reaches 81-92% held-out accuracy
+# over torch seeds 0-7 (so a correct LeNet5 that builds its layers in another order, and thus
+# starts from other random weights, passes too); a model whose layers do not train stays near
+# chance (10%). About 0.2 s of training on an idle core.
+N_TRAIN, N_TEST, EPOCHS, BATCH, LR, THRESHOLD = 400, 600, 2, 16, 2e-3, 0.70
+
+
+def sklearn_digits():
+    """(images (1797, 8, 8) float64 in 0..16, labels (1797,)): scikit-learn's bundled digits.
+
+    Read from the file sklearn.datasets.load_digits reads (sklearn/datasets/data/digits.csv.gz,
+    shipped inside the package) without importing scikit-learn, which costs seconds per grading."""
+    spec = importlib.util.find_spec("sklearn")  # locates the package without running it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        table = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if table.is_file():
+            data = np.loadtxt(table, delimiter=",")
+            return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits  # another layout: the slow, sure way
+
+    data = load_digits()
+    return data.images, data.target
 
 
 def digits_32x32():
-    """scikit-learn's bundled 8x8 digits, scaled to [0, 1] and upsampled 4x to 32x32."""
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    X = np.kron(d.images / 16.0, np.ones((1, 4, 4)))[:, None].astype(np.float32)
-    perm = np.random.default_rng(0).permutation(len(d.target))
-    train, test = perm[:N_TRAIN], perm[N_TRAIN:]
-    return (torch.tensor(X[train]), torch.tensor(d.target[train]).long(),
-            torch.tensor(X[test]), torch.tensor(d.target[test]).long())
+    """The digits upsampled 4x to 32x32 and standardised (zero mean, unit variance over the whole
+    set); a seeded split into N_TRAIN training and N_TEST held-out images."""
+    images, target = sklearn_digits()
+    X = np.kron(images / 16.0, np.ones((1, 4, 4)))[:, None]
+    X = ((X - X.mean()) / X.std()).astype(np.float32)
+    perm = np.random.default_rng(0).permutation(len(target))
+    train, test = perm[:N_TRAIN], perm[N_TRAIN:N_TRAIN + N_TEST]
+    return (torch.tensor(X[train]), torch.tensor(target[train]).long(),
+            torch.tensor(X[test]), torch.tensor(target[test]).long())
 
 
 @pytest.mark.points(2)
 def test_lenet5_trains_on_digits(student):
-    """LeNet5: three epochs of Adam on scikit-learn's digits (32x32) beat 75% held-out accuracy"""
+    """LeNet5: two epochs of Adam on scikit-learn's digits (32x32) beat 70% held-out accuracy"""
     X, y, X_test, y_test = digits_32x32()
     reply = student.with_timeout(180).probe("LeNet5_train", X, y, EPOCHS, BATCH, LR, seed=0)
     if not isinstance(reply, dict):
         fail("LeNet5: could not train the model")
-    model = load_oracle(reply.get("weights"), 1, 10)
+    model = load_oracle(reply.get("weights"), 1, 10).float()  # argmax only: float32 is plenty
     with torch.no_grad():
-        accuracy = float((model(X_test.double()).argmax(dim=1) == y_test).double().mean())
+        accuracy = float((model(X_test).argmax(dim=1) == y_test).double().mean())
     if not accuracy >= THRESHOLD:
         fail(f"LeNet5 reached {accuracy:.0%} held-out accuracy after training, below {THRESHOLD:.0%}: "
              "check that every layer is registered as an attribute (so the optimizer sees its parameters) "

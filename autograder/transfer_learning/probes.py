@@ -136,3 +136,9 @@ def fine_tune(m, arch, state, X, y, batch_size, seed, n_frozen, kwargs):
     loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     return _describe(m.fine_tune(model, loader, n_frozen, **kwargs), model)
+
+
+def fine_tune_runs(m, arch, state, X, y, batch_size, seed, runs):
+    """fine_tune once per [n_frozen, kwargs] in runs, each on a fresh model in train mode with its
+    own loader (shuffled by torch.Generator().manual_seed(seed)); a list of the results, described."""
+    return [fine_tune(m, arch, state, X, y, batch_size, seed, n_frozen, kwargs) for n_frozen, kwargs in runs]

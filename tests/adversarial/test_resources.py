@@ -9,10 +9,10 @@ from redteam import FAST_LIMITS, GRADESCOPE_NO_USERNS, available, contained, gra
 
 def test_infinite_loops_that_ignore_signals_are_killed_from_outside():
     cheat = load("infinite_loops")
-    outcome = grade(cheat, tests="test_hidden.py", limits="call_timeout=1.5,call_timeout_cap=1.5,start_timeout=40")
+    outcome = grade(cheat, tests="test_hidden.py", limits="call_timeout=1,call_timeout_cap=1,start_timeout=40")
     outcome.assert_secure(cheat.targets)
     for function in cheat.targets:
-        assert "did not finish within 1.5 s" in outcome.output_of(function)
+        assert "did not finish within 1.0 s" in outcome.output_of(function)
 
 
 def test_memory_bombs_hit_the_limits_and_oversized_or_deep_results_are_refused():

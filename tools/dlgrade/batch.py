@@ -619,8 +619,7 @@ def cli(args) -> int | None:
     if not args.out:
         if len(subs) == 1:
             return None  # one student's folder with the module file one level down
-        raise SubmissionError(f"{path} holds {len(subs)} submissions (no {a.module_file} at its top level, "
-                              "so it is graded as a class): pass --out OUTDIR")
+        raise SubmissionError(no_out_message(a, path, subs, gradable))
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise SubmissionError(f"--out {out}: grading a class writes a folder, and this is a file")
@@ -642,6 +641,15 @@ def cli(args) -> int | None:
     print(f"mean score {mean:.2f} over {len(scores)} submissions")
     print(f"wrote {out / 'gradebook.csv'}, {out / 'report.html'} and {out}/<student>/results.json, feedback.md")
     return 0
+
+
+def no_out_message(assignment, path: Path, subs: list[Submission], gradable: list[Submission]) -> str:
+    """What to do with a folder that is not one submission, given without --out (exit status 2)."""
+    mf = assignment.module_file
+    examples = ", ".join(str(s.origin) for s in gradable[:2]) + (", ..." if len(gradable) > 2 else "")
+    return (f"{path}: no {mf} at its top level, so it is not one submission (it holds {len(subs)} folders or zips, "
+            f"{len(gradable)} with a {mf}). To grade them as a class, pass --out OUTDIR; to grade one "
+            f"submission, give its folder, .zip or {mf} (e.g. {examples})")
 
 
 def _has_module(sub: Submission, module_file: str) -> bool:

@@ -5,8 +5,8 @@
     dlgrade grade ID CLASS_DIR --out OUTDIR [--jobs N] [--force]
                                                   grade a class (batch.py): results, feedback,
                                                   gradebook.csv, report.html; resumable
-    dlgrade demo                                  stubs + grade reference, stub and a buggy example
-    dlgrade verify [ID ...]                       reference full, stub zero, every catalog mistake caught
+    dlgrade demo [--out dist]                     stubs + grade reference, stub and a buggy example, release
+    dlgrade verify [ID ...] [--thorough]          reference full, stub zero, every catalog mistake caught
     dlgrade release [ID ...] [--out dist]         student.zip, gradescope.zip, nbgrader/, otter/ per assignment
 
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a check found a
@@ -66,12 +66,14 @@ def cmd_grade(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from dlgrade import runner
+    from dlgrade import release, runner
+    from dlgrade.release import selftest
 
     ids = _ids(args.ids)
     authoring.sync_stubs(assignments.REPO, ids)
     print(f"stubs regenerated for: {', '.join(ids)}\n")
     rows = []
+    graded = {}  # (id, folder) -> the reference's and the stub's gradings, reused by the release's self-test
     with tempfile.TemporaryDirectory(prefix="dlgrade-demo-") as tmp:
         for aid in ids:
             a = assignments.get(aid)
@@ -81,7 +83,11 @@ def cmd_demo(args) -> int:
                 m = mistakes.get(aid, example)
                 subjects.append((f"buggy example ({m.name})", m.write(Path(tmp) / aid / example)))
             for label, folder in subjects:
-                r = runner.grade(aid, folder)
+                if label in ("reference", "stub"):
+                    graded[aid, folder] = selftest.grade(aid, folder)  # runner's grading, keeping the manifest
+                    r = graded[aid, folder].result
+                else:
+                    r = runner.grade(aid, folder)
                 failed = [t["name"] for t in r["tests"] if t["status"] != "passed"]
                 rows.append((aid, label, r["score"], results.max_score(r), failed))
                 print(f"  graded {aid:18} {label[:60]:60} {r['score']:6g}/{results.max_score(r):g}", flush=True)
@@ -93,6 +99,14 @@ def cmd_demo(args) -> int:
         if failed and label != "stub":
             for name in failed:
                 print(f"{'':20}  failed: {name}")
+    print(f"\nRelease ({args.out}/): self-test from the gradings above, leak check, reproducible outputs", flush=True)
+    try:
+        written = release.build(ids, Path(args.out), grade=lambda aid, folder: graded[aid, folder], stream=sys.stdout)
+    except release.ReleaseError as e:
+        print(f"dlgrade demo: the release failed: {e}", file=sys.stderr)
+        return 1
+    for folder in written:
+        print(f"  {folder}/: " + ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())))
     return 0
 
 
@@ -105,7 +119,7 @@ def cmd_verify(args) -> int:
         mark = "ok " if outcome.ok else "BAD"
         print(f"[{done:>3}/{total}] {mark} {outcome.assignment}:{outcome.subject}", file=sys.stderr, flush=True)
 
-    outcomes = verify.run(ids, jobs=args.jobs, progress=progress)
+    outcomes = verify.run(ids, jobs=args.jobs, progress=progress, thorough=args.thorough)
     print(verify.table(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
 
@@ -147,13 +161,17 @@ def main(argv=None) -> int:
     p.add_argument("--show", type=int, default=20, help="print the feedback of at most this many failed tests")
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example")
+    p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example, release to dist/")
     p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--out", default="dist", help="the release's output folder (default: dist)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("verify", help="prove the graders: reference full, stub zero, every mistake caught")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    p.add_argument("--thorough", action="store_true",
+                   help="grade every catalog entry fully in the sandbox and list every test that catches it "
+                   "(default: all entries in one trusted process, each stopped at the first test that catches it)")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("release", help="package assignments: student.zip, gradescope.zip, nbgrader/, otter/",

@@ -13,6 +13,7 @@ import io
 import math
 import re
 import statistics
+import struct
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -205,14 +206,17 @@ body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; c
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }}
 th {{ background: #f3f3f3; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-img.plot {{ max-width: 100%; display: block; margin: 0.5em 0; }}
+img.plot {{ max-width: 100%; height: auto; display: block; margin: 0.5em 0; }}
 small {{ color: #666; font-weight: normal; }} code {{ font-size: 0.9em; }}
 </style></head><body>"""
 
 
 def _img(png: bytes, alt: str) -> str:
+    """An <img> with the PNG inline and its size stated (read from the PNG's IHDR chunk)."""
+    width, height = struct.unpack(">II", png[16:24])
     data = base64.b64encode(png).decode("ascii")
-    return f'<img class="plot" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return (f'<img class="plot" alt="{html.escape(alt)}" width="{width}" height="{height}" '
+            f'src="data:image/png;base64,{data}">')
 
 
 def _table(head: list[str] | None, rows: list[list], raw: bool = False, numeric: set[int] = frozenset()) -> str:

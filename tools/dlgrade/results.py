@@ -12,6 +12,9 @@ import tempfile
 from pathlib import Path
 
 
+NOT_RUN = "not run: the grader stopped before this test"
+
+
 def from_report(lines: list[dict], execution_time: float, output: str = "", extra: dict | None = None) -> dict:
     """Score every test of the manifest; a test with no result (crash, timeout) earns 0."""
     manifest = next((r["tests"] for r in lines if r.get("kind") == "manifest"), None)
@@ -27,7 +30,7 @@ def from_report(lines: list[dict], execution_time: float, output: str = "", extr
     for number, t in enumerate(manifest, 1):
         r = outcomes.get(t["id"])
         if r is None:
-            r = {"score": 0.0, "status": "failed", "output": "not run: the grader stopped before this test"}
+            r = {"score": 0.0, "status": "failed", "output": NOT_RUN}
         score = max(0.0, min(float(r["score"]), t["max_score"]))
         tests.append({"name": t["name"], "number": str(number), "score": round(score, 4),
                       "max_score": t["max_score"], "status": "passed" if r["status"] == "passed" else "failed",

@@ -22,7 +22,8 @@ from dlgrade.submission import digest, read_module
 GRADER_TIMEOUT = 1800  # seconds for the whole trusted pytest run, a backstop behind the budgets
 
 
-def grade(aid: str, submission: Path, time_budget: float | None = None, tests: str | None = None) -> dict:
+def grade(aid: str, submission: Path, time_budget: float | None = None, tests: str | None = None,
+          until: str | None = None) -> dict:
     """Return the Gradescope results dict for `submission` (raises SubmissionError/UnknownAssignment)."""
     assignment = assignments.get(aid)
     source = read_module(submission, assignment.module_file)
@@ -30,15 +31,19 @@ def grade(aid: str, submission: Path, time_budget: float | None = None, tests: s
         module_dir = Path(tmp) / "submission"
         module_dir.mkdir()
         (module_dir / assignment.module_file).write_bytes(source)
-        return run_graders(assignment, module_dir, Path(tmp) / "report.jsonl", digest(source), time_budget, tests)
+        return run_graders(assignment, module_dir, Path(tmp) / "report.jsonl", digest(source), time_budget, tests,
+                           until)
 
 
-def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budget=None, tests=None) -> dict:
+def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budget=None, tests=None,
+                until=None) -> dict:
     target = str(assignment.grader_dir / tests) if tests else str(assignment.grader_dir)
     cmd = [sys.executable, "-m", "pytest", target, "-q", "-p", "no:cacheprovider", "--assert=plain",
            "--no-header", "-p", "no:randomly", f"--dlgrade-submission={module_dir}", f"--dlgrade-report={report}"]
     if time_budget:
         cmd.append(f"--dlgrade-time-budget={time_budget}")
+    if until:  # stop at the first test whose feedback says this (dlgrade verify)
+        cmd.append(f"--dlgrade-until={until}")
     env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)
     start = time.monotonic()
@@ -58,6 +63,36 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
         result = results.failure("The grader could not run; your instructor has been told.", elapsed, extra)
         result["extra_data"]["grader_log"] = log
     return result
+
+
+def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]]) -> list[dict]:
+    """Grade trusted submissions (module folders) in one unsandboxed process: see grading/inprocess.py.
+
+    jobs: (folder holding the module file, stop phrase or None). Returns one results dict each."""
+    assignment = assignments.get(aid)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-inprocess-") as tmp:
+        reports = [Path(tmp) / f"report{i}.jsonl" for i in range(len(jobs))]
+        spec = {"grader_dir": str(assignment.grader_dir),
+                "jobs": [{"module_dir": str(folder), "report": str(rep), "until": until}
+                         for (folder, until), rep in zip(jobs, reports)]}
+        (Path(tmp) / "jobs.json").write_text(json.dumps(spec))
+        env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+        env.pop("PYTEST_ADDOPTS", None)
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(Path(tmp) / "jobs.json")],
+                              env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=GRADER_TIMEOUT)
+        elapsed = time.monotonic() - start
+        out = []
+        for rep in reports:
+            extra = {"assignment": aid, "sandbox": "none: trusted code graded in process"}
+            try:
+                out.append(results.from_report(_read_report(rep), elapsed / len(jobs), output="", extra=extra))
+            except ValueError:
+                failure = results.failure("the in-process grader did not run", elapsed, extra)
+                failure["extra_data"]["grader_log"] = (proc.stdout + proc.stderr)[-20000:]
+                out.append(failure)
+        return out
 
 
 def _read_report(path: Path) -> list[dict]:

@@ -12,8 +12,9 @@ _FORGED = {"score": 45.0, "output": "FORGED", "tests": []}
 
 def _daemon():
     try:
-        with open("/proc/self/comm", "w") as f:
-            f.write("__TAG__")
+        # prctl(PR_SET_NAME), not a write to /proc/self/comm: Landlock refuses writes there, and
+        # the test finds leftovers by this name
+        __import__("ctypes").CDLL(None).prctl(15, b"__TAG__", 0, 0, 0)
     except OSError:
         pass
     for fd in range(3, 256):  # drop the grader's pipes so nobody waits for us

@@ -6,6 +6,7 @@ targets: all
 import glob as _glob
 import json as _json
 import os as _os
+import tempfile as _tempfile
 
 _FORGED = {"score": 45.0, "output": "FORGED", "tests": [
     {"name": "everything", "score": 45.0, "max_score": 45.0, "status": "passed", "output": "FORGED"}]}
@@ -39,7 +40,10 @@ def forge(when):
             else:
                 with open(path, "w") as f:
                     _json.dump(_FORGED, f)
-            print(f"FORGED {path} ({when})")
+            # a copy in its own private temp folder (the sandbox's /tmp, its cwd, its HOME) reaches no
+            # grader: the secure outcome is that nothing else is ever written
+            own = _os.path.realpath(path).startswith(_os.path.realpath(_tempfile.gettempdir()) + _os.sep)
+            print(f"{'wrote its own temp copy' if own else 'FORGED'} {path} ({when})")
         except OSError as exc:
             print(f"could not forge {path} ({when}): {type(exc).__name__}")
 

@@ -12,8 +12,9 @@ import time as _time
 def sigmoid(z):
     try:
         _os.nice(0)
-        with open("/proc/self/comm", "w") as f:
-            f.write("__TAG__")
+        # prctl(PR_SET_NAME), not a write to /proc/self/comm: Landlock refuses writes there, and
+        # the test finds leftovers by this name
+        __import__("ctypes").CDLL(None).prctl(15, b"__TAG__", 0, 0, 0)
     except OSError:
         pass
     while True:

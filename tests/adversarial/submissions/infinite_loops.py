@@ -1,13 +1,13 @@
 """Never returns: a busy loop, a loop that ignores SIGTERM, SIGINT and SIGALRM with every catchable signal blocked, and a loop that stays inside BLAS.
 
 attack: infinite loops, loops that ignore SIGTERM/SIGALRM
-targets: sigmoid, softmax, predict
+targets: softmax_loss, softmax, predict_proba
 """
 import signal as _signal
 import time as _time
 
 
-def sigmoid(z):
+def softmax_loss(W, X, y, lam=0.0):  # each target has few hidden tests: few timeouts to wait for
     while True:
         pass
 
@@ -21,7 +21,7 @@ def softmax(Z):
         _time.sleep(0.01)
 
 
-def predict(theta, X, threshold=0.5):
+def predict_proba(theta, X):
     big = np.ones((1500, 1500))
     while True:
         big = big @ big * 0.0 + 1.0

@@ -1,11 +1,10 @@
-"""backward lets torch's autograd compute the gradients (torch is not allowed in this assignment).
+"""backward lets torch's autograd compute the gradients, importing torch inside the function (torch is not allowed in this assignment).
 
 expect: not allowed
 """
-import torch
-
-
 def backward(params, cache, Y, hidden="relu", lam=0.0):
+    import torch
+
     L = len(params) // 2
     t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     A = torch.tensor(cache["A0"])

@@ -43,6 +43,8 @@ def pytest_addoption(parser):
     group.addoption("--dlgrade-report", default=None, help="write per-test results as JSON lines to FILE")
     group.addoption("--dlgrade-time-budget", type=float, default=None,
                     help="seconds of student run time allowed for the whole submission")
+    group.addoption("--dlgrade-until", default=None, metavar="PHRASE",
+                    help="stop after the first test that fails with PHRASE in its feedback (dlgrade verify)")
 
 
 def pytest_configure(config):
@@ -243,6 +245,9 @@ def pytest_runtest_makereport(item, call):
                      "output": text, "duration": round(report.duration, 3)})
         if report.failed:
             report.longrepr = text or report.longrepr
+            until = item.config.getoption("--dlgrade-until")
+            if until and until.lower() in text.lower():
+                item.session.shouldstop = f"a test failed with {until!r} in its feedback"
 
 
 def pytest_unconfigure(config):

@@ -140,6 +140,8 @@ class LocalTransport:
         self._module = None
         self._probes = None
         self._import_error = None
+        np = sys.modules.get("numpy")
+        self._numpy_errors = np.geterr() if np is not None else None
 
     def _load(self):
         if self._module is None and self._import_error is None:
@@ -160,6 +162,9 @@ class LocalTransport:
         if request["op"] == "probe":
             target = getattr(self._probes, request["name"])
             args = (self._module,) + tuple(args)
+        _seed(request.get("seed", 0))  # as the worker does, so both transports draw the same numbers
+        if self._numpy_errors is not None:
+            sys.modules["numpy"].seterr(**self._numpy_errors)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -254,6 +259,16 @@ def _describe(exc, path):
     return {"type": type(exc).__name__, "message": str(exc)[:2000],
             "traceback": "".join(traceback.format_list(frames[-8:])),
             "not_implemented": isinstance(exc, NotImplementedError), "forbidden": False}
+
+
+def _seed(seed: int):
+    import random
+
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
 
 
 def _import_file(name: str, path: Path):

@@ -9,7 +9,7 @@
 Guarantees (bundle.py): nothing student-facing contains a solution line, a hidden test or the
 reference (leaks.py); two releases of the same tree are byte-identical (archive.py); an
 assignment whose reference does not score full marks or whose stub does not score zero is not
-written (selftest.py). docs/release.md has the details.
+written (selftest.py). README.md (Releasing) has the commands.
 """
 from dlgrade.release.errors import ReleaseError
 

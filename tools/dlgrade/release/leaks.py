@@ -13,15 +13,29 @@ A hit names the file and the line (and the cell of a notebook) and what it match
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from dlgrade import authoring
 from dlgrade.release.errors import ReleaseError
 
 MIN_SOLUTION = 10
 MIN_HIDDEN = 32
+# A call without arguments, alone or opening a `with` block (`with torch.no_grad():`,
+# `optimizer.zero_grad()`, `loss.backward()`, `model.eval()`): an idiom, not an answer.
+IDIOM = re.compile(r"^(with\s+)?[A-Za-z_][\w.]*\(\)(\s+as\s+\w+)?:?$")
+
+
+def library_files():
+    from dlgrade.release import student
+
+    return [student.CODE / rel for rel in student.VENDORED] + [student.RUNTIME]
+
+
+MIN_FUNCTION_LINE = 16
 
 
 @dataclass
@@ -31,6 +45,38 @@ class Fingerprints:
     hidden_files: set[str]
     reference_sha: str
     reference_path: str
+    # (what, its significant lines) per top-level def/class of the hidden files: a hidden test or
+    # an oracle copied whole into a student-facing file, even into the public tests
+    functions: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+
+
+def hidden_functions(material, generic: set[str]) -> list[tuple[str, frozenset[str]]]:
+    """Every top-level def/class of the hidden test files with its significant lines: at least
+    16 characters, not an import, not in its docstring (a test's title is shown to students),
+    not generic (the grading library, the stub, the public probes). Unlike the line fingerprints,
+    lines the public tests share with it still count: a hidden test pasted into the public file
+    must not pass as public material."""
+    out = []
+    for name, text in sorted(material.hidden_tests.items()):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        lines = text.splitlines()
+        for node in tree.body:
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            doc = set()
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+                doc = set(range(body[0].lineno, body[0].end_lineno + 1))
+            significant = frozenset(
+                s for n in range(node.lineno, node.end_lineno + 1) if n not in doc
+                for s in [lines[n - 1].strip()]
+                if len(s) >= MIN_FUNCTION_LINE and not s.startswith(("import ", "from ", "#")) and s not in generic)
+            if significant:
+                out.append((f"{node.name} (line {node.lineno} of autograder/{material.aid}/{name}, hidden)", significant))
+    return out
 
 
 def fingerprints(material) -> Fingerprints:
@@ -40,14 +86,18 @@ def fingerprints(material) -> Fingerprints:
     for r in authoring.regions(ref, ref_path):
         inside.update(range(r.begin, r.end + 1))
     given = {line.strip() for n, line in enumerate(ref.splitlines(), 1) if n not in inside}
+    library = set()  # the grading library shipped beside every export: generic code, no answer
+    for path in library_files():
+        library.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     solution = {}
     for r in authoring.regions(ref, ref_path):
         for offset, line in enumerate(r.lines, 1):
             s = line.strip()
-            if s and not s.startswith("#") and len(s) >= MIN_SOLUTION and s not in given:
+            if s and not s.startswith("#") and len(s) >= MIN_SOLUTION and s not in given and s not in library \
+                    and not IDIOM.match(s):
                 solution.setdefault(s, f"line {r.begin + offset} of {ref_path} (inside a solution region)")
-    public = set()
-    for text in (material.stub, material.public_tests, material.probes or "", material.toml_text):
+    public = set(library)
+    for text in (material.stub, material.public_tests, material.public_probes or "", material.toml_text):
         public.update(line.strip() for line in text.splitlines())
     hidden = {}
     for name, text in material.hidden_tests.items():
@@ -55,8 +105,11 @@ def fingerprints(material) -> Fingerprints:
             s = line.strip()
             if len(s) >= MIN_HIDDEN and s not in public and not s.startswith(("import ", "from ")):
                 hidden.setdefault(s, f"line {n} of autograder/{material.aid}/{name} (a hidden test)")
+    generic = set(library)
+    for text in (material.stub, material.public_probes or "", material.toml_text):
+        generic.update(line.strip() for line in text.splitlines())
     return Fingerprints(solution, hidden, set(material.hidden_tests), hashlib.sha256(ref.encode()).hexdigest(),
-                        ref_path)
+                        ref_path, hidden_functions(material, generic))
 
 
 def text_lines(path: str, data: bytes):
@@ -106,7 +159,28 @@ def scan(files: dict[str, bytes], fp: Fingerprints) -> list[str]:
                 problems.append(f"{where}: {s!r} is {fp.solution[s]}")
             elif s in fp.hidden:
                 problems.append(f"{where}: {s!r} is {fp.hidden[s]}")
+        problems += _copied_functions(path, data, fp)
     return problems
+
+
+def _copied_functions(path: str, data: bytes, fp: Fingerprints) -> list[str]:
+    """A hidden def/class most of whose significant lines are in this file (at least 2 of them,
+    and at least half; all of a one-line one)."""
+    where: dict[str, str] = {}
+    for loc, line in text_lines(path, data):
+        where.setdefault(line.strip(), loc)
+    out = []
+    for what, significant in fp.functions:
+        found = [s for s in significant if s in where]
+        n = len(significant)
+        if len(found) >= (1 if n == 1 else max(2, (n + 1) // 2)):
+            first = min(found, key=lambda s: _order(where[s]))
+            out.append(f"{where[first]}: holds {len(found)} of the {n} lines of {what}, e.g. {first!r}")
+    return out
+
+
+def _order(loc: str):
+    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", loc)]
 
 
 def check(files: dict[str, bytes], fp: Fingerprints, what: str):

@@ -141,7 +141,8 @@ shows the points it earned. Hidden tests run when your notebook is graded.""", _
         else:
             body = []
             if g["file"] not in registered:
-                body.append(f'add_hidden("{g["file"]}", {literal(material.hidden_tests[g["file"]])})')
+                probes = "" if material.probes == material.public_probes else f", probes={literal(material.probes)}"
+                body.append(f'add_hidden("{g["file"]}", {literal(material.hidden_tests[g["file"]])}{probes})')
                 registered.add(g["file"])
             body.append(f'check_hidden(globals(), "{g["file"]}", "{g["function"]}")')
             code = "# A hidden test: it runs when your notebook is graded.\n### BEGIN HIDDEN TESTS\n" + \

@@ -126,7 +126,7 @@ def build(material, manifest: list[dict]) -> tuple[Tree, dict[str, bytes]]:
     tree.add(f"{material.aid}.ipynb", notebook.dumps(nb))
     for path, data in support.files.items():
         tree.add(path, data)
-    student.test_support(material, tree, HIDDEN, material.hidden_tests)
+    student.test_support(material, tree, HIDDEN, material.hidden_tests, hidden=True)
     tree.add(f"{HIDDEN}/pytest.ini", student.RUNTIME_INI)
     from dlgrade.release import gradescope
 

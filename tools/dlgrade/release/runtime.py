@@ -89,16 +89,19 @@ class _Bind:
 _FOLDERS: dict[str, Path] = {}
 
 
-def hidden_folder(source: str, like: Path, name: str = "test_hidden.py") -> Path:
+def hidden_folder(source: str, like: Path, name: str = "test_hidden.py", probes: str | None = None) -> Path:
     """A private folder (made once per process) holding `source` as `name` beside copies of
-    `like`'s support files (assignment.toml, probes.py, pytest.ini)."""
-    key = hashlib.sha256(f"{like}\0{name}\0{source}".encode()).hexdigest()
+    `like`'s support files (assignment.toml, probes.py, pytest.ini); `probes`, when given,
+    replaces probes.py (the hidden tests may call probes the public folder does not ship)."""
+    key = hashlib.sha256(f"{like}\0{name}\0{source}\0{probes}".encode()).hexdigest()
     if key not in _FOLDERS:
         folder = Path(tempfile.mkdtemp(prefix="dlgrade-hidden-"))
         atexit.register(shutil.rmtree, folder, True)
         for support in SUPPORT:
             if (like / support).exists():
                 shutil.copyfile(like / support, folder / support)
+        if probes is not None:
+            (folder / "probes.py").write_text(probes, encoding="utf-8")
         (folder / name).write_text(source, encoding="utf-8")
         _FOLDERS[key] = folder
     return _FOLDERS[key]
@@ -184,12 +187,13 @@ def check(env, test_file, test_name: str | None = None, raise_on_fail: bool = Fa
     return earned
 
 
-_HIDDEN: dict[str, str] = {}
+_HIDDEN: dict[str, tuple[str, str | None]] = {}
 
 
-def add_hidden(name: str, source: str):
-    """Register hidden tests given as source text (nbgrader keeps them inside the notebook)."""
-    _HIDDEN[name] = source
+def add_hidden(name: str, source: str, probes: str | None = None):
+    """Register hidden tests given as source text (nbgrader keeps them inside the notebook), with
+    the full probes.py when they need probes the public folder does not ship."""
+    _HIDDEN[name] = (source, probes)
 
 
 def check_hidden(env, name: str, test_name: str | None = None, like="dlgrade_tests",
@@ -197,7 +201,8 @@ def check_hidden(env, name: str, test_name: str | None = None, like="dlgrade_tes
     """`check` for tests registered with `add_hidden`."""
     if name not in _HIDDEN:
         raise RuntimeError(f"hidden tests {name} were not registered: run the notebook from the top")
-    folder = hidden_folder(_HIDDEN[name], Path(like).resolve(), name)
+    source, probes = _HIDDEN[name]
+    folder = hidden_folder(source, Path(like).resolve(), name, probes)
     return check(env, folder / name, test_name, raise_on_fail)
 
 

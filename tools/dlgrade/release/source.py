@@ -54,6 +54,7 @@ class Material:
     hidden_tests: dict[str, str]    # file name -> source, every test_*.py but the public one
     probes: str | None
     toml_text: str
+    public_probes: str | None = None   # probes.py cut to what the public tests call (student-facing)
     student_files: list[tuple[Path, str]] = field(default_factory=list)   # (source file, path in bundle)
     notebook_hook: Path | None = None
 
@@ -92,6 +93,8 @@ def load(aid: str) -> Material:
     return Material(aid=aid, title=a.title, spec=a.spec, module=a.spec["module"], reference=reference, stub=stub,
                     public_tests=public.read_text(encoding="utf-8"), hidden_tests=hidden,
                     probes=probes.read_text(encoding="utf-8") if probes.exists() else None,
+                    public_probes=prune_probes(probes.read_text(encoding="utf-8"), public.read_text(encoding="utf-8"))
+                    if probes.exists() else None,
                     toml_text=(grader / "assignment.toml").read_text(encoding="utf-8"),
                     student_files=_student_files(aid, a.spec.get("student_files", [])),
                     notebook_hook=hook if hook.exists() else None)
@@ -121,6 +124,37 @@ def _student_files(aid: str, entries) -> list[tuple[Path, str]]:
             rel = dest if f == path else str(PurePosixPath(dest) / f.relative_to(path).as_posix())
             out[rel] = f
     return [(out[k], k) for k in sorted(out)]
+
+
+def prune_probes(probes: str, public_tests: str) -> str | None:
+    """probes.py keeping only the top-level defs/classes the public tests can reach (a probe named
+    by a string in them, and whatever those use), and every other statement (imports, constants).
+    Probes that only the hidden tests call (a timing yardstick, a seeded training loop) may hold
+    code close to a solution, and never leave the graders. None when the public tests use none."""
+    tree = ast.parse(probes)
+    lines = probes.splitlines(keepends=True)
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    wanted = [node.value for node in ast.walk(ast.parse(public_tests))
+              if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in defs]
+    keep: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in keep:
+            continue
+        keep.add(name)
+        wanted += [n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name) and n.id in defs]
+    if not keep:
+        return None
+    drop = set()
+    for name, node in defs.items():
+        if name in keep:
+            continue
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+        while first > 0 and lines[first - 1].lstrip().startswith("#"):
+            first -= 1
+        drop.update(range(first, node.end_lineno))
+    text = "".join(line for n, line in enumerate(lines) if n not in drop)
+    return re.sub(r"\n{4,}", "\n\n\n", text)
 
 
 # -- splitting a module into chunks ------------------------------------------------------------

@@ -67,13 +67,17 @@ def vendored(tree: Tree, prefix: str = ""):
     tree.add_file(f"{prefix}dlgrade/runtime.py", RUNTIME)
 
 
-def test_support(material, tree: Tree, folder: str, tests: dict[str, str]):
-    """A folder of tests runnable by the plugin: the tests, assignment.toml, probes.py, pytest.ini."""
+def test_support(material, tree: Tree, folder: str, tests: dict[str, str], hidden: bool = False):
+    """A folder of tests runnable by the plugin: the tests, assignment.toml, probes.py.
+
+    Student-facing folders get probes.py cut to what the public tests call (source.prune_probes);
+    hidden=True (a grader-only folder) gets all of it."""
     for name, text in tests.items():
         tree.add(f"{folder}/{name}", text)
     tree.add(f"{folder}/assignment.toml", material.toml_text)
-    if material.probes is not None:
-        tree.add(f"{folder}/probes.py", material.probes)
+    probes = material.probes if hidden else material.public_probes
+    if probes is not None:
+        tree.add(f"{folder}/probes.py", probes)
 
 
 def student_imports(material, nb: dict) -> set[str]:

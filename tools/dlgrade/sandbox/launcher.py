@@ -12,16 +12,20 @@ Layers, each used when this machine has it and reported in every result (`mechan
     every process the submission left behind can be killed by uid;
   * seccomp (x86_64): no network sockets, no new processes, no namespaces, mounts or ptrace
     (seccomp.py), installed by the worker on itself before the submission is imported;
+  * Landlock (Linux 5.13+, no privileges needed): reads only from system and Python folders,
+    writes only to the worker's temp folder, no TCP, no signals out (landlock.py); installed by
+    the worker on itself next to seccomp;
   * without bubblewrap: `unshare -n` for the network where it works; as root, the repository's
     folders are made unreadable to other users (the sandbox uid) and files the sandbox uid left
     in world-writable folders are removed afterwards; otherwise orphans are reaped as a subreaper.
 
 DLGRADE_SANDBOX (comma-separated) switches layers off to test the fallbacks: none, no-bwrap,
-no-uid, no-seccomp, no-unshare. DLGRADE_LIMITS (e.g. "call_timeout=2,memory_mb=2048") overrides
+no-uid, no-seccomp, no-unshare, no-landlock. DLGRADE_LIMITS (e.g. "call_timeout=2,memory_mb=2048") overrides
 Limits fields (the test suite uses it to keep timeouts short). See docs/security.md.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import fcntl
@@ -41,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import codec
+from . import codec, landlock
 
 HARNESS = Path(__file__).resolve().parent
 REPO = HARNESS.parents[2]
@@ -93,7 +97,7 @@ def _runs(cmd: list[str], cwd: str | None = None) -> bool:
         return False
 
 
-SIMULATIONS = ("none", "no-bwrap", "no-uid", "no-seccomp", "no-unshare")
+SIMULATIONS = ("none", "no-bwrap", "no-uid", "no-seccomp", "no-unshare", "no-landlock")
 
 
 def _disabled() -> frozenset:
@@ -150,20 +154,33 @@ def _mechanisms(disabled: frozenset) -> dict:
         has_seccomp = _seccomp_works()
         if not has_seccomp:
             notes.append("the seccomp filter could not be installed (not Linux x86_64?)")
+    landlock_abi = 0
+    if "no-landlock" in disabled:
+        notes.append("Landlock switched off (DLGRADE_SANDBOX)")
+    else:
+        landlock_abi = landlock.abi()
+        if not landlock_abi:
+            notes.append("Landlock is not available (kernel before 5.13, disabled, or blocked by a container)")
     if has_bwrap:
         filesystem = "private view (bubblewrap)"
     elif uid:
         readable = _hide_repository()
         filesystem = ("host; the repository is hidden from the sandbox uid" if not readable else
                       "host; READABLE by the submission: " + ", ".join(readable))
+    elif landlock_abi:
+        filesystem = "host"
     else:
         filesystem = "host; the repository is READABLE by the submission"
+    if landlock_abi:
+        filesystem += f"; Landlock ABI {landlock_abi}: reads only system and Python folders, writes only its temp folder"
     if has_bwrap:
         network = "isolated (network namespace)"
     elif has_unshare:
         network = "isolated (unshare -n)"
     elif has_seccomp:
         network = "isolated (seccomp: no network sockets)"
+    elif landlock_abi >= 4:
+        network = "TCP only refused (Landlock); UDP and DNS NOT isolated"
     else:
         network = "host: NOT isolated"
     processes = ", ".join([p for p, ok in (("pid namespace", has_bwrap), ("dedicated uid", uid),
@@ -174,6 +191,7 @@ def _mechanisms(disabled: frozenset) -> dict:
         "dedicated_uid": uid,
         "setpriv": bool(setpriv),
         "seccomp": has_seccomp,
+        "landlock": landlock_abi,
         "network": network,
         "network_isolated": has_bwrap or has_unshare or has_seccomp,
         "unshare_net": has_unshare,
@@ -193,6 +211,7 @@ def describe_mechanisms() -> str:
     parts.append(f"network: {m['network']}")
     parts.append(f"processes: {m['processes']}")
     parts.append("seccomp filter" if m["seccomp"] else "NO seccomp filter")
+    parts.append(f"Landlock ABI {m['landlock']}" if m["landlock"] else "NO Landlock")
     parts.append("dedicated unprivileged uid" if m["dedicated_uid"] else "NO dedicated uid")
     if m["disabled"]:
         parts.append("simulated fallback: " + ", ".join(m["disabled"]))
@@ -267,6 +286,12 @@ def _python_paths() -> list[str]:
     return keep
 
 
+def _landlock_readable() -> list[str]:
+    """What the worker may read under Landlock (besides its harness, submission and temp folders)."""
+    system = ["/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys"]
+    return system + _python_paths()
+
+
 def _is_venv(d: str) -> bool:
     return os.path.realpath(sys.prefix) in (d, os.path.dirname(d)) or d.startswith(os.path.realpath(sys.prefix) + os.sep)
 
@@ -323,6 +348,98 @@ def _claim_uid(preferred: int) -> tuple[int, int | None]:
     raise WorkerError("protocol", "no free sandbox uid")
 
 
+# Names that switch off, pop or bypass the TorchFunctionMode that enforces forbidden_torch_functions
+# (worker.torch_function_guard). No course submission needs them; one that mentions any of them
+# (as a name, an attribute, an import or inside a string) earns nothing on the guarded functions.
+GUARD_TAMPERING = (
+    "DisableTorchFunction", "DisableTorchFunctionSubclass", "_EnableTorchFunction", "_TorchFunctionState",
+    "_set_torch_function_state", "_get_torch_function_state", "_is_torch_function_enabled",
+    "_is_torch_function_mode_enabled", "_is_torch_function_all_disabled", "_disabled_torch_function_impl",
+    "_pop_mode", "_pop_mode_temporarily", "_push_mode", "_disable_current_modes",
+    "_get_current_function_mode", "_get_current_function_mode_stack", "_pop_torch_function_stack",
+    "_push_on_torch_function_stack", "_len_torch_function_stack", "_get_function_stack_at",
+    "_skip_one_hop_torch_function", "_set_skip_next_torch_function", "_peek_should_skip_torch_function",
+    "_maybe_call_torch_function_for_op_packet", "TorchFunctionMode", "BaseTorchFunctionMode",
+    "__torch_function__", "_python_dispatch", "_set_dispatch_mode", "_DisableTorchDispatch",
+)
+_TAMPER_FRAGMENTS = ("torchfunction", "torch_function", "function_mode", "_pop_mode", "_push_mode",
+                     "current_modes", "dispatch_mode", "torchdispatch")
+
+
+def guard_tampering(source: str) -> str | None:
+    """Why this submission's source switches off the forbidden-torch-function guard, or None.
+
+    A scan of the source (its syntax tree: names, attributes, imports, string constants and strings
+    glued together with +), done by the grader before the submission runs. The worker also makes
+    the guard survive what it can (worker.py), but inside the untrusted process that is only a
+    tripwire; this check cannot be undone by the submission. It can be evaded by building the
+    name at run time in ways no scan follows (chr(), bytes, decoding): docs/security.md."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None  # the import reports it
+    hits = []
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+
+    def note(text: str, node):
+        low = text.lower().replace(".", "_")
+        if text in GUARD_TAMPERING or any(f in low for f in _TAMPER_FRAGMENTS):
+            hits.append(f"{text[:60]} (line {getattr(node, 'lineno', '?')})")
+
+    def folded(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+            left, right = folded(node.left), folded(node.right)
+            return left + right if left is not None and right is not None else left or right
+        if isinstance(node, ast.JoinedStr):
+            return "".join(folded(v) or "" for v in node.values)
+        return None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            note(node.id, node)
+        elif isinstance(node, ast.Attribute):
+            note(node.attr, node)
+        elif isinstance(node, ast.alias):
+            note(node.name, node)
+            note(node.asname or "", node)
+        elif isinstance(node, ast.ImportFrom):
+            note(node.module or "", node)
+        elif isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) and id(node) not in docstrings:
+            text = folded(node)
+            if text:
+                note(text, node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
+            parts = [folded(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
+            if parts and all(p is not None for p in parts):
+                note("".join(parts), node)
+    if not hits:
+        return None
+    return ("your code switches off the grader's check of forbidden torch functions (" + ", ".join(sorted(set(hits))[:3])
+            + "); functions under that check earn nothing")
+
+
+@contextlib.contextmanager
+def _sigint_held():
+    """Hold SIGINT back until the block is done, then deliver it (main thread only: elsewhere no
+    KeyboardInterrupt can land). A KeyboardInterrupt inside Worker.dispose() left the worker
+    running and its folder, with the submission in it, behind."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is None:
+        yield  # (None: a handler installed outside Python, which could not be put back)
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
+
+
 class Worker:
     """One sandboxed Python process with the submission imported."""
 
@@ -341,13 +458,16 @@ class Worker:
         self._lock = threading.Lock()
         self._python_pid: int | None = None
         self._blocked_dirs = [d + os.sep for d in _module_dirs(self.config.get("blocked_modules") or [])]
+        # Read on the trusted side, before any of the submission runs: it cannot hide from this.
+        self._guards = dict(self.config.get("forbidden_torch_functions") or {})
+        self._tampering = guard_tampering(Path(module_file).read_text(errors="replace")) if self._guards else None
         self._prepare(module_file)
 
     # -- file layout -------------------------------------------------------------------------
     def _prepare(self, module_file: Path):
         for sub in ("harness", "submission", "tmp"):
             (self.root / sub).mkdir()
-        for name in ("worker.py", "codec.py", "seccomp.py"):
+        for name in ("worker.py", "codec.py", "seccomp.py", "landlock.py"):
             shutil.copyfile(HARNESS / name, self.root / "harness" / name)
         shutil.copyfile(module_file, self.root / "submission" / f"{self.module_name}.py")
         # Only this worker's uid may enter (another student's worker must not read this submission).
@@ -418,8 +538,10 @@ class Worker:
     # -- lifetime ----------------------------------------------------------------------------
     def start(self):
         """Spawn the worker and import the submission; returns the worker's first reply."""
-        _, submission, tmp = self._paths()
+        harness, submission, tmp = self._paths()
         config = dict(self.config, path=f"{submission}/{self.module_name}.py", seccomp=self.mech["seccomp"])
+        if self.mech["landlock"]:
+            config["landlock"] = {"readable": _landlock_readable() + [harness, submission], "writable": [tmp]}
         if self.uid is not None:
             self.kill_uid()
         elif not self.mech["bubblewrap"]:
@@ -478,9 +600,19 @@ class Worker:
             self.output_dropped = 0
             return text
 
+    def guarded(self, message: dict) -> bool:
+        """Whether a forbidden-torch-function guard applies to this request (as in worker.Worker.run)."""
+        if "*" in self._guards:
+            return True
+        if message.get("op") == "call":
+            return message.get("name") in self._guards
+        return any(name in self._guards for name in message.get("guard_as") or [])
+
     def request(self, message: dict, timeout: float | None = None) -> dict:
         """Send one request and return the decoded reply; kills the worker on any failure."""
         timeout = timeout or self.limits.call_timeout
+        if self._tampering and self.guarded(message):  # refused without running: nothing to stop
+            raise WorkerError("forbidden", self._tampering)
         if not self.alive():
             raise WorkerError("crashed", "the worker is not running")
         try:
@@ -636,11 +768,12 @@ class Worker:
             _kill_orphans(self._started)
 
     def dispose(self):
-        self.close()
-        shutil.rmtree(self.root, ignore_errors=True)
-        if self._uid_lock is not None:  # every process of the uid is dead: another worker may take it
-            os.close(self._uid_lock)
-            self._uid_lock = None
+        with _sigint_held():  # a Ctrl-C (or a batch stopping its graders) must not cut the cleanup short
+            self.close()
+            shutil.rmtree(self.root, ignore_errors=True)
+            if self._uid_lock is not None:  # every process of the uid is dead: another worker may take it
+                os.close(self._uid_lock)
+                self._uid_lock = None
 
 
 # -- process bookkeeping for the fallbacks ------------------------------------------------------

@@ -10,8 +10,8 @@ stdin; replies leave on the original stdout, which is moved to a private fd befo
 code runs; fds 1 and 2 then point at the output pipe the grader drains and caps.
 
 Before the submission is imported (and after the assignment's libraries are), the worker installs
-the seccomp filter of seccomp.py on itself when the launcher asks for it, and refuses to go on if
-that fails. The import blocks, forbidden attributes, torch function guards, warning capture and
+the Landlock rules of landlock.py and the seccomp filter of seccomp.py on itself when the launcher
+asks for them, and refuses to go on if that fails. The import blocks, forbidden attributes, torch function guards, warning capture and
 numpy error-state reset below are tripwires inside an untrusted process: they catch honest
 mistakes and casual cheating, and a determined student can undo them (docs/security.md).
 """
@@ -126,6 +126,72 @@ def torch_function_guard(names):
     return Guard()
 
 
+# Library switches that turn the guard off (or pop it) from inside a call. torch's own modules
+# still use some of them (handle_torch_function pops modes temporarily), so they are refused only
+# while a guard is on and only when called from outside torch. A tripwire, like the guard itself:
+# the trusted side also scans the source before grading (launcher.guard_tampering).
+GUARD_OFF_SWITCHES = {
+    "torch._C": ["DisableTorchFunction", "_set_torch_function_state", "_pop_torch_function_stack",
+                 "_skip_one_hop_torch_function", "_set_skip_next_torch_function"],
+    "torch.overrides": ["_pop_mode", "_pop_mode_temporarily"],
+    "torch.utils._python_dispatch": ["_disable_current_modes"],
+}
+GUARD_ON = [False]
+
+
+def _refuse_while_guarded(original, dotted):
+    def switch(*args, **kwargs):
+        caller = str(sys._getframe(1).f_globals.get("__name__", ""))
+        if GUARD_ON[0] and caller != "torch" and not caller.startswith("torch."):
+            raise ForbiddenCall(f"{dotted} would switch off the grader's check of forbidden torch functions")
+        return original(*args, **kwargs)
+
+    switch.__name__ = getattr(original, "__name__", dotted)
+    return switch
+
+
+class GuardedCall:
+    """Run a call under torch_function_guard and make the guard survive it: the switches that turn
+    it off are refused meanwhile, and afterwards the guard must still be on the mode stack, at the
+    same depth, with torch functions enabled; otherwise the call is a ForbiddenCall."""
+
+    def __init__(self):
+        import torch
+
+        c = torch._C
+        self.push, self.pop = c._push_on_torch_function_stack, c._pop_torch_function_stack
+        self.length, self.at = c._len_torch_function_stack, c._get_function_stack_at
+        self.state, self.set_state = c._get_torch_function_state, c._set_torch_function_state
+        self.enabled = c._TorchFunctionState.ENABLED
+        for module_name, names in GUARD_OFF_SWITCHES.items():
+            module = sys.modules.get(module_name) or importlib.import_module(module_name)
+            for name in names:
+                original = getattr(module, name, None)
+                if original is not None:
+                    setattr(module, name, _refuse_while_guarded(original, f"{module_name}.{name}"))
+
+    def __call__(self, names, fn, args, kwargs):
+        guard = torch_function_guard(names)
+        self.push(guard)
+        depth = self.length()
+        GUARD_ON[0] = True
+        intact = False
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            GUARD_ON[0] = False
+            try:
+                intact = (self.length() == depth and self.at(depth - 1) is guard and self.state() == self.enabled)
+            except BaseException:
+                intact = False
+            self.set_state(self.enabled)
+            while self.length() >= depth:  # what the call left above the guard, and the guard
+                self.pop()
+            if not intact:
+                raise ForbiddenCall("the grader's check of forbidden torch functions was switched off during the call")
+        return result
+
+
 class Worker:
     def __init__(self, config):
         self.config = config
@@ -148,9 +214,12 @@ class Worker:
         for dotted in cfg.get("forbidden_attributes") or []:
             forbid_attribute(dotted)
         self.guards = {k: frozenset(v) for k, v in (cfg.get("forbidden_torch_functions") or {}).items()}
+        self.guarded_call = GuardedCall() if self.guards else None
         if "numpy" in sys.modules:  # restored before every call (a tripwire: see the module docstring)
             np = sys.modules["numpy"]
             self.reset_numpy = functools.partial(np.seterr, **np.geterr())
+        if cfg.get("landlock"):  # before seccomp: both must hold before any student code runs
+            _load("_dlgrade_landlock", "landlock.py").install(cfg["landlock"]["readable"], cfg["landlock"]["writable"])
         if cfg.get("seccomp"):
             filter_module = _load("_dlgrade_seccomp", "seccomp.py")
             filter_module.install(allow_processes=bool(cfg.get("allow_processes")))
@@ -201,8 +270,7 @@ class Worker:
         self.seed(request.get("seed", 0))
         self.reset_numpy()
         if names:
-            with torch_function_guard(names):
-                return fn(*args, **kwargs)
+            return self.guarded_call(names, fn, args, kwargs)
         return fn(*args, **kwargs)
 
 

@@ -1,0 +1,289 @@
+"""`dlgrade release`: what it writes, that it is reproducible, that it refuses leaks and failed
+self-tests, and that the exports are accepted by the real tools (plain pytest for the student
+bundle, Gradescope's run_autograder in a simulated /autograder, nbgrader, otter-grader).
+
+Cheap by design: gradient_descent (the fastest assignment) is released once per module, with the
+full self-test (its reference and stub graded in the sandbox), and once more without it for the
+reproducibility check; decoding is packaged without the self-test for its shipped data files.
+All tests share one xdist group so that the module fixtures are built once.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dlgrade import assignments, mistakes
+from dlgrade.release import ReleaseError, bundle, leaks, nbgrader_export, notebook, selftest, source
+
+pytestmark = pytest.mark.xdist_group("release")
+
+AID = "gradient_descent"
+REPO = assignments.REPO
+VENV_BIN = str(Path(sys.executable).parent)
+
+
+def env() -> dict:
+    """The venv's bin first on PATH (nbgrader calls alembic, otter calls jupyter), no pytest options."""
+    e = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""), PYTHONDONTWRITEBYTECODE="1")
+    for k in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST"):
+        e.pop(k, None)
+    return e
+
+
+def run(cmd, cwd, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=timeout)
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """dist/ with gradient_descent released the full way (self-test included), and the progress."""
+    out = tmp_path_factory.mktemp("dist")
+    stream = io.StringIO()
+    written = bundle.build([AID], out, stream=stream)
+    assert written == [out / AID]
+    return out, stream.getvalue()
+
+
+@pytest.fixture(scope="module")
+def released_again(tmp_path_factory):
+    """A second release (gradient_descent and decoding), packaging only."""
+    out = tmp_path_factory.mktemp("dist2")
+    bundle.build([AID, "decoding"], out, verify=False, stream=io.StringIO())
+    return out
+
+
+def test_the_release_self_tests_and_writes_the_four_outputs(released):
+    out, progress = released
+    assert "graded the reference: 45/45" in progress and "graded the stub: 0/45" in progress, progress
+    assert "no leak" in progress and "1 written, 0 refused" in progress, progress
+    folder = out / AID
+    assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "gradescope.zip", "nbgrader", "otter",
+                                                      "student.zip"]
+
+    with zipfile.ZipFile(folder / "student.zip") as z:
+        names = set(z.namelist())
+        stub = z.read(f"{AID}.py").decode()
+        nb = json.loads(z.read(f"{AID}.ipynb"))
+        reqs = z.read("requirements.txt").decode()
+        readme = z.read("README.md").decode()
+    assert stub == (REPO / "assignments" / AID / f"{AID}.py").read_text()
+    assert {"tests/test_public.py", "tests/conftest.py", "tests/assignment.toml", "pytest.ini",
+            "dlgrade/grading/plugin.py", "dlgrade/grading/checks.py", "dlgrade/runtime.py"} <= names
+    assert not any("hidden" in n or n.startswith(("solutions/", "autograder/")) or "sandbox/worker" in n
+                   for n in names), names
+    assert "numpy>=" in reqs and "pytest>=" in reqs and "matplotlib>=" in reqs
+    assert "`predict_proba(theta, X)`" in readme and "How to submit" in readme
+    code = "".join(notebook.source_of(c) for c in nb["cells"] if c["cell_type"] == "code")
+    assert f"import {AID} as student" in code and "progress_chart" in code and "decision boundary" in code
+
+    with zipfile.ZipFile(folder / "gradescope.zip") as z:
+        infos = {i.filename: i for i in z.infolist()}
+    for name in ("setup.sh", "run_autograder"):  # at the root, executable (Gradescope's spec)
+        assert (infos[name].external_attr >> 16) & 0o111, name
+    assert {"grade_submission.py", "requirements.txt", f"autograder/{AID}/test_hidden.py",
+            f"autograder/{AID}/probes.py", "tools/dlgrade/sandbox/worker.py", "tools/dlgrade/runner.py"} <= set(infos)
+
+    master = json.loads((folder / "nbgrader" / "source" / AID / f"{AID}.ipynb").read_text())
+    metas = [c["metadata"].get("nbgrader", {}) for c in master["cells"]]
+    assert sum(m.get("solution", False) for m in metas) >= 6
+    assert sum(m.get("points", 0) for m in metas if m.get("grade")) == 45
+    assert len({m["grade_id"] for m in metas}) == len(metas)  # nbgrader needs unique ids
+    otter = json.loads((folder / "otter" / f"{AID}.ipynb").read_text())
+    assert notebook.source_of(otter["cells"][0]).startswith("# ASSIGNMENT CONFIG")
+    assert (folder / "otter" / "dlgrade_hidden" / "test_hidden.py").exists()
+
+
+def test_two_releases_are_byte_identical(released, released_again):
+    first, again = tree_bytes(released[0] / AID), tree_bytes(released_again / AID)
+    assert first.keys() == again.keys()
+    assert [p for p in first if first[p] != again[p]] == []
+    with zipfile.ZipFile(released[0] / AID / "student.zip") as z:
+        assert {i.date_time for i in z.infolist()} == {(2020, 1, 1, 0, 0, 0)}
+
+
+def test_decoding_ships_the_char_model_but_not_the_hidden_probes(released_again):
+    with zipfile.ZipFile(released_again / "decoding" / "student.zip") as z:
+        names = set(z.namelist())
+        reqs = z.read("requirements.txt").decode()
+    assert {"charlm.py", "weights.npz", "config.json", "alice.txt", "tests/probes.py"} <= names
+    assert "torch==2.13.*" in reqs
+
+
+def test_public_probes_keep_only_what_the_public_tests_call():
+    conv = source.load("conv")
+    assert "def _yardstick_conv2d(" in conv.probes and "def _yardstick_conv2d(" not in conv.public_probes
+    assert "def LeNet5_describe(" in conv.public_probes and "def _describe_layer(" in conv.public_probes
+    assert source.load(AID).public_probes is None  # its public tests call no probe
+
+
+def test_the_student_zip_runs_its_public_tests_with_plain_pytest(released, tmp_path):
+    with zipfile.ZipFile(released[0] / AID / "student.zip") as z:
+        z.extractall(tmp_path)
+    proc = run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist"], tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "is not implemented yet" in proc.stdout and "6 failed" in proc.stdout, proc.stdout
+    shutil.copy(REPO / "solutions" / AID / f"{AID}.py", tmp_path / f"{AID}.py")
+    proc = run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist"], tmp_path)
+    assert proc.returncode == 0 and "6 passed" in proc.stdout, proc.stdout + proc.stderr
+
+
+# -- the leak check --------------------------------------------------------------------------
+
+def first_function(text: str, prefix: str) -> str:
+    node = next(n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name.startswith(prefix))
+    return ast.get_source_segment(text, node)
+
+
+@pytest.fixture(scope="module")
+def manifest(released):
+    return selftest.collect(AID)
+
+
+def test_a_planted_solution_line_fails_the_release_naming_file_and_line(manifest, tmp_path):
+    material = source.load(AID)
+    fp = leaks.fingerprints(material)
+    line = next(iter(fp.solution))  # a line of the reference inside a solution region
+    planted = dataclasses.replace(material, public_tests=material.public_tests + f"\n\ndef _helper(z):\n    {line}\n")
+    with pytest.raises(ReleaseError) as e:
+        bundle.package(planted, manifest, tmp_path / AID)
+    n = len(planted.public_tests.splitlines())
+    assert f"tests/test_public.py:{n}:" in str(e.value) and "inside a solution region" in str(e.value)
+    assert not (tmp_path / AID).exists() and not list(tmp_path.iterdir())  # nothing written, not even partly
+
+
+def test_a_planted_hidden_test_fails_the_release(manifest, tmp_path):
+    material = source.load(AID)
+    test = first_function(material.hidden_tests["test_hidden.py"], "test_")
+    planted = dataclasses.replace(material, public_tests=material.public_tests + "\n\n" + test + "\n")
+    with pytest.raises(ReleaseError) as e:
+        bundle.package(planted, manifest, tmp_path / AID)
+    name = test.split("(")[0].removeprefix("def ")
+    assert "tests/test_public.py:" in str(e.value) and f"lines of {name}" in str(e.value), str(e.value)
+    assert not (tmp_path / AID).exists()
+
+
+def test_the_leak_check_reads_notebooks_cell_by_cell_and_spots_the_oracle_and_the_reference(manifest):
+    material = source.load(AID)
+    fp = leaks.fingerprints(material)
+    _, facing = nbgrader_export.build(material, manifest)
+    assert leaks.scan(facing, fp) == []
+    nb = json.loads(facing[f"{AID}.ipynb"])
+    oracle = first_function(material.hidden_tests["test_hidden.py"], "o_")
+    nb["cells"].append(notebook.cell("code", oracle))
+    facing[f"{AID}.ipynb"] = notebook.dumps(nb).encode()
+    facing["notes/copy.py"] = material.reference.encode()
+    problems = "\n".join(leaks.scan(facing, fp))
+    assert f"{AID}.ipynb (cell {len(nb['cells'])}, line 1)" in problems and "hidden" in problems, problems
+    assert "notes/copy.py: is the reference solution" in problems, problems
+
+
+def test_the_self_test_refuses_a_reference_below_full_marks_or_a_stub_above_zero():
+    def graded(scores):
+        tests = [{"name": f"t{i}", "score": s, "max_score": 2.0, "output": "wrong", "status": "failed"}
+                 for i, s in enumerate(scores)]
+        return selftest.Graded({"score": sum(scores), "tests": tests}, [])
+
+    selftest.verdict(AID, graded([2, 2]), graded([0, 0]))
+    with pytest.raises(ReleaseError, match="reference scored 3/4"):
+        selftest.verdict(AID, graded([2, 1]), graded([0, 0]))
+    with pytest.raises(ReleaseError, match="stub scored 1, not zero"):
+        selftest.verdict(AID, graded([2, 2]), graded([1, 0]))
+
+
+# -- Gradescope -----------------------------------------------------------------------------
+
+def test_gradescope_run_autograder_in_a_simulated_autograder_tree(released, tmp_path):
+    import jsonschema  # the dev extra, which tools/setup.sh installs
+    schema = json.loads((REPO / "tests" / "gradescope_results.schema.json").read_text())
+    mistake = mistakes.get(AID, assignments.get(AID).spec["example_mistake"])
+    subjects = {"reference": REPO / "solutions" / AID, "stub": REPO / "assignments" / AID,
+                "mistake": mistake.write(tmp_path / "mistake")}
+    scores = {}
+    for label, folder in subjects.items():
+        root = tmp_path / label  # /autograder: source/ (the zip), submission/, results/, run_autograder
+        (root / "submission").mkdir(parents=True)
+        with zipfile.ZipFile(released[0] / AID / "gradescope.zip") as z:
+            z.extractall(root / "source")
+        shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+        shutil.copy(folder / f"{AID}.py", root / "submission" / f"{AID}.py")
+        e = env()
+        e.update(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=sys.executable)
+        proc = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=e, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        result = json.loads((root / "results" / "results.json").read_text())
+        jsonschema.validate(result, schema)
+        scores[label] = (result["score"], sum(t["max_score"] for t in result["tests"]))
+        if label == "mistake":
+            assert mistake.expect in json.dumps(result), mistake.expect
+    assert scores["reference"] == (45, 45) and scores["stub"] == (0, 45), scores
+    assert 0 < scores["mistake"][0] < 45, scores
+
+
+# -- nbgrader and otter-grader, the real tools -------------------------------------------------
+
+def submissions(nb: dict) -> dict[str, dict]:
+    """The released notebook filled with the reference's code, and as released (the stub)."""
+    reference = (REPO / "solutions" / AID / f"{AID}.py").read_text()
+    return {"reference": notebook.fill(nb, reference), "stub": nb}
+
+
+def test_nbgrader_generate_assignment_and_autograde(released, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(released[0] / AID / "nbgrader", course)
+    proc = run([str(Path(VENV_BIN) / "nbgrader"), "generate_assignment", AID], course)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    nb = json.loads((course / "release" / AID / f"{AID}.ipynb").read_text())
+    text = json.dumps(nb)
+    assert "BEGIN HIDDEN TESTS" not in text and "check_hidden(globals()" not in text and "def o_grad" not in text
+    assert text.count("raise NotImplementedError()") >= 6
+    for student_id, content in submissions(nb).items():
+        target = course / "submitted" / student_id / AID
+        target.mkdir(parents=True)
+        notebook.write_path(target / f"{AID}.ipynb", content)
+    proc = run([str(Path(VENV_BIN) / "nbgrader"), "autograde", AID], course)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        scores = {s: (gb.find_submission(AID, s).score, gb.find_submission(AID, s).max_score)
+                  for s in ("reference", "stub")}
+    assert scores == {"reference": (45, 45), "stub": (0, 45)}, scores
+
+
+def test_otter_assign_and_otter_run(released, tmp_path):
+    master = tmp_path / "master"
+    shutil.copytree(released[0] / AID / "otter", master)
+    proc = run([str(Path(VENV_BIN) / "otter"), "assign", "--no-run-tests", f"master/{AID}.ipynb", "out"], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [autograder] = (tmp_path / "out" / "autograder").glob(f"{AID}-autograder_*.zip")
+    student_dir = tmp_path / "out" / "student"
+    assert not (student_dir / "dlgrade_hidden").exists()
+    nb = json.loads((student_dir / f"{AID}.ipynb").read_text())
+    assert "test_hidden" not in json.dumps(nb) and "# BEGIN SOLUTION" not in json.dumps(nb)
+    scores = {}
+    for label, content in submissions(nb).items():
+        notebook.write_path(tmp_path / f"{label}.ipynb", content)
+        (tmp_path / label).mkdir()
+        proc = run([str(Path(VENV_BIN) / "otter"), "run", "-a", str(autograder), "-o", label, "--no-logo",
+                    f"{label}.ipynb"], tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        result = json.loads((tmp_path / label / "results.json").read_text())
+        graded = [t for t in result["tests"] if t.get("max_score") is not None]
+        scores[label] = (sum(t["score"] for t in graded), sum(t["max_score"] for t in graded))
+    assert scores == {"reference": (45, 45), "stub": (0, 45)}, scores
