@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from dlgrade import assignments, mistakes, verify
+from dlgrade import assignments, mistakes, runner, verify
 
 CASES = [m for aid in assignments.all_ids() for m in mistakes.catalog(aid)]
 
@@ -65,3 +65,15 @@ def test_verify_cli_prints_the_table_and_exits_zero():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "gradient_descent" in proc.stdout and "all graders verified" in proc.stdout
     assert f"{len(mistakes.catalog('gradient_descent')):>7}" in proc.stdout
+
+
+def test_the_fast_path_stops_a_function_that_never_returns(tmp_path, monkeypatch):
+    """No sandbox kills a loop in process: the per-call time limit must end it there too."""
+    monkeypatch.setenv("DLGRADE_LIMITS", "call_timeout=1,call_timeout_cap=1")
+    a = assignments.get("gradient_descent")
+    source = (a.solution_dir / a.module_file).read_text() + "\n\ndef softmax(Z):\n    while True:\n        pass\n"
+    (tmp_path / a.module_file).write_text(source)
+    [r] = runner.grade_trusted_in_process("gradient_descent", [(tmp_path, None)])
+    hung = [t for t in r["tests"] if "did not finish within 1.0 s" in t["output"]]
+    assert hung and all(t["name"].startswith("softmax") for t in hung)
+    assert any(t["score"] == t["max_score"] and t["name"].startswith("sigmoid") for t in r["tests"])

@@ -7,8 +7,8 @@ them; exit status 1 while a non-equivalent mutant survives.
 
     .venv/bin/python tools/mutation_test.py [ID ...] [--jobs 2]
 
-Mutants run the graders in-process (`--dlgrade-local`), stopping at the first failure; results
-are cached by mutant source and grader version in .mutation-cache/, so a rerun after
+Mutants are our own code, so they run the graders in-process (`--dlgrade-local`, many mutants
+per process), each stopping at its first failure; results are cached by mutant source and grader version in .mutation-cache/, so a rerun after
 strengthening a grader only re-tests what changed.
 """
 from __future__ import annotations
@@ -18,8 +18,6 @@ import difflib
 import hashlib
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,13 +28,13 @@ from cosmic_ray.commands.init import _all_work_items
 from cosmic_ray.mutating import mutate_code
 from cosmic_ray.plugins import get_operator
 
-from dlgrade import assignments, authoring
+from dlgrade import assignments, authoring, results, runner
 
 REPO = assignments.REPO
 REPORTS = REPO / "benchmarks" / "mutation"
 EQUIVALENTS = REPO / "docs" / "equivalent-mutants.md"
 CACHE = REPO / ".mutation-cache"
-TIMEOUT = 300
+CHUNK = 25  # mutants per grading process: torch and the graders are imported once per chunk
 
 
 def graders_hash(aid: str) -> str:
@@ -74,20 +72,30 @@ def changed_line(original: str, mutated: str) -> str:
     return " / ".join(diff) or "(line removed)"
 
 
-def run_graders(aid: str, mutated: str) -> tuple[str, str]:
-    """'killed' or 'survived', and the name of the first test that failed."""
+def run_graders(aid: str, mutated: list[str]) -> list[tuple[str, str]]:
+    """For each mutant: 'killed' or 'survived', and the first test that failed on it.
+
+    All of them in one trusted process (runner.grade_trusted_in_process), each stopping at its
+    first failed test; a mutant that hangs fails by the per-call time limit. If the process dies
+    on a mutant, the ones after it are retried in a process of their own."""
     a = assignments.get(aid)
     with tempfile.TemporaryDirectory(prefix="dlgrade-mutant-") as tmp:
-        (Path(tmp) / a.module_file).write_text(mutated)
-        cmd = [sys.executable, "-m", "pytest", str(a.grader_dir), f"--dlgrade-local={tmp}", "-x", "-q",
-               "-p", "no:cacheprovider", "--no-header", "-rf"]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO / "autograder",
-                                  env=dict(os.environ, PYTHONHASHSEED="0"), stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return "killed", "(timeout)"
-    failed = re.findall(r"^FAILED (\S+)", proc.stdout, re.M)
-    return ("killed" if proc.returncode != 0 else "survived"), (failed[0] if failed else "")
+        folders = []
+        for i, source in enumerate(mutated):
+            folder = Path(tmp) / f"m{i}"
+            folder.mkdir()
+            (folder / a.module_file).write_text(source)
+            folders.append((folder, None))
+        graded = runner.grade_trusted_in_process(aid, folders, exitfirst=True)
+    out = []
+    for i, r in enumerate(graded):
+        if not r["tests"]:  # its run never finished: the process died on this mutant or before it
+            if len(mutated) == 1:
+                return [("killed", "(the grading process died)")]
+            return out + [x for m in mutated[i:] for x in run_graders(aid, [m])]
+        failed = [t["name"] for t in r["tests"] if t["score"] < t["max_score"] and t["output"] != results.NOT_RUN]
+        out.append(("killed", failed[0]) if failed else ("survived", ""))
+    return out
 
 
 def equivalents() -> dict[tuple[str, str, str], str]:
@@ -116,22 +124,29 @@ def main(argv=None) -> int:
         start = time.monotonic()
         version = graders_hash(aid)
 
-        def one(m):
-            op, occ, line, before, mutated = m
-            key = hashlib.sha256(f"{version}\n{aid}\n{mutated}".encode()).hexdigest()[:32]
-            cached = CACHE / f"{key}.json"
-            if cached.exists():
-                return m, json.loads(cached.read_text())
-            status, by = run_graders(aid, mutated)
-            record = {"status": status, "by": by}
-            cached.write_text(json.dumps(record))
-            return m, record
+        def key(m):
+            return hashlib.sha256(f"{version}\n{aid}\n{m[4]}".encode()).hexdigest()[:32]
 
-        rows = []
+        records = {}
+        for m in todo:
+            cached = CACHE / f"{key(m)}.json"
+            if cached.exists():
+                records[key(m)] = json.loads(cached.read_text())
+        fresh = [m for m in todo if key(m) not in records]
+        chunks = [fresh[i:i + CHUNK] for i in range(0, len(fresh), CHUNK)]
+
+        def grade(chunk):
+            for m, (status, by) in zip(chunk, run_graders(aid, [m[4] for m in chunk])):
+                records[key(m)] = {"status": status, "by": by}
+                (CACHE / f"{key(m)}.json").write_text(json.dumps(records[key(m)]))
+            return len(chunk)
+
+        done = len(todo) - len(fresh)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            for done, (m, record) in enumerate(pool.map(one, todo), 1):
-                rows.append((m, record))
+            for n in pool.map(grade, chunks):
+                done += n
                 print(f"\r{aid}: {done}/{len(todo)} mutants", end="", file=sys.stderr, flush=True)
+        rows = [(m, records[key(m)]) for m in todo]
         print(file=sys.stderr)
         killed = sum(r["status"] == "killed" for _, r in rows)
         survivors = [(m, r) for m, r in rows if r["status"] == "survived"]

@@ -65,23 +65,28 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
     return result
 
 
-def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]]) -> list[dict]:
+def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]], exitfirst: bool = False) -> list[dict]:
     """Grade trusted submissions (module folders) in one unsandboxed process: see grading/inprocess.py.
 
-    jobs: (folder holding the module file, stop phrase or None). Returns one results dict each."""
+    jobs: (folder holding the module file, stop phrase or None); exitfirst stops each at its first
+    failed test. Returns one results dict each; one whose run never finished has no tests."""
     assignment = assignments.get(aid)
     with tempfile.TemporaryDirectory(prefix="dlgrade-inprocess-") as tmp:
         reports = [Path(tmp) / f"report{i}.jsonl" for i in range(len(jobs))]
         spec = {"grader_dir": str(assignment.grader_dir),
-                "jobs": [{"module_dir": str(folder), "report": str(rep), "until": until}
+                "jobs": [{"module_dir": str(folder), "report": str(rep), "until": until, "exitfirst": exitfirst}
                          for (folder, until), rep in zip(jobs, reports)]}
         (Path(tmp) / "jobs.json").write_text(json.dumps(spec))
         env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
         env.pop("PYTEST_ADDOPTS", None)
         start = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(Path(tmp) / "jobs.json")],
-                              env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=GRADER_TIMEOUT)
+        try:
+            proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(Path(tmp) / "jobs.json")],
+                                  env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  timeout=GRADER_TIMEOUT)
+            log = proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired:
+            log = f"the in-process grader was stopped after {GRADER_TIMEOUT} s"
         elapsed = time.monotonic() - start
         out = []
         for rep in reports:
@@ -90,7 +95,7 @@ def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]]) -> l
                 out.append(results.from_report(_read_report(rep), elapsed / len(jobs), output="", extra=extra))
             except ValueError:
                 failure = results.failure("the in-process grader did not run", elapsed, extra)
-                failure["extra_data"]["grader_log"] = (proc.stdout + proc.stderr)[-20000:]
+                failure["extra_data"]["grader_log"] = log[-20000:]
                 out.append(failure)
         return out
 

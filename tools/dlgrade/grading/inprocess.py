@@ -2,13 +2,13 @@
 
     python -m dlgrade.grading.inprocess JOBS.json
 
-JOBS.json: {"grader_dir": ..., "jobs": [{"module_dir": ..., "report": ..., "until": ...}, ...]}.
+JOBS.json: {"grader_dir": ..., "jobs": [{"module_dir": ..., "report": ..., "until": ..., "exitfirst": ...}]}.
 Each job is one `pytest.main` run of the assignment's graders with the module loaded in this
 process (LocalTransport), writing the usual JSON-lines report. torch and the graders are
 imported once for all jobs instead of twice per submission, which makes a catalog of mistakes
-several times cheaper to check.
+several times cheaper to check (and mutants of a reference solution, tools/mutation_test.py).
 
-Only for code we wrote ourselves (the mistakes catalog): there is no sandbox here, and the
+Only for code we wrote ourselves (the mistakes catalog, mutants): there is no sandbox here, and the
 worker's forbidden-library guards do not apply. verify.py regrades in the sandbox any entry
 this run does not catch, so those rules still count.
 """
@@ -26,10 +26,12 @@ def main(argv: list[str]) -> int:
         spec = json.load(f)
     os.chdir(os.path.dirname(spec["grader_dir"]))
     for job in spec["jobs"]:
-        args = [spec["grader_dir"], "-q", "-p", "no:cacheprovider", "--assert=plain", "--no-header",
+        args = [spec["grader_dir"], "-q", "--tb=no", "-p", "no:cacheprovider", "--assert=plain", "--no-header",
                 "-p", "no:randomly", f"--dlgrade-local={job['module_dir']}", f"--dlgrade-report={job['report']}"]
         if job.get("until"):
             args.append(f"--dlgrade-until={job['until']}")
+        if job.get("exitfirst"):
+            args.append("-x")
         pytest.main(args)
     return 0
 

@@ -12,8 +12,12 @@ callables such as a language model, nn.Module classes). Probes never hold expect
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+import signal
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -142,6 +146,9 @@ class LocalTransport:
         self._import_error = None
         np = sys.modules.get("numpy")
         self._numpy_errors = np.geterr() if np is not None else None
+        # The sandbox's call limits, so an infinite loop fails here too instead of hanging.
+        self.call_timeout = _limit_from_env("call_timeout", 30.0)
+        self.call_timeout_cap = _limit_from_env("call_timeout_cap", 0.0)
 
     def _load(self):
         if self._module is None and self._import_error is None:
@@ -167,9 +174,16 @@ class LocalTransport:
             sys.modules["numpy"].seterr(**self._numpy_errors)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            limit = timeout or self.call_timeout
+            if self.call_timeout_cap > 0:
+                limit = min(limit, self.call_timeout_cap)
             try:
-                value = target(*args, **kwargs)
+                with _alarm(limit):
+                    value = target(*args, **kwargs)
                 reply = {"ok": True, "value": codec.decode(codec.encode(value))}
+            except _CallTimeout:
+                reply = {"ok": False, "error": {"type": "Timeout", "worker": "timeout", "message": _worker_failure(
+                    "timeout", "", label, limit)}}
             except Exception as exc:
                 reply = {"ok": False, "error": _describe(exc, str(self.module_file))}
         reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught[:20]]
@@ -206,7 +220,7 @@ class SandboxTransport:
         try:
             reply = self.worker.start()
         except self._launcher.WorkerError as e:
-            reply = {"ok": False, "error": {"type": "WorkerError", "message": _worker_failure(e, "the import"),
+            reply = {"ok": False, "error": {"type": "WorkerError", "message": _worker_failure(e.kind, e.detail, "the import"),
                                             "forbidden": e.kind == "forbidden"}}
         self.budget_left -= time.monotonic() - start
         if not reply["ok"]:
@@ -230,7 +244,7 @@ class SandboxTransport:
             reply = self.worker.request(request, limit)
         except self._launcher.WorkerError as e:
             reply = {"ok": False, "warnings": [],
-                     "error": {"type": "WorkerError", "message": _worker_failure(e, label, limit), "worker": e.kind,
+                     "error": {"type": "WorkerError", "message": _worker_failure(e.kind, e.detail, label, limit), "worker": e.kind,
                                "forbidden": e.kind == "forbidden"}}
         finally:
             self.budget_left -= time.monotonic() - start
@@ -243,15 +257,47 @@ class SandboxTransport:
             self.worker = None
 
 
-def _worker_failure(e, label, limit=None) -> str:
-    if e.kind == "timeout":
+def _worker_failure(kind: str, detail: str, label: str, limit=None) -> str:
+    if kind == "timeout":
         return f"did not finish within {limit or 'the time limit'} s (an infinite loop, or far too slow)"
-    if e.kind == "forbidden":
-        return f"{e.detail} (while running {label}); the process running your code was stopped"
-    if e.kind == "crashed":
-        return f"the Python process running your code stopped while running {label} ({e.detail}); " \
+    if kind == "forbidden":
+        return f"{detail} (while running {label}); the process running your code was stopped"
+    if kind == "crashed":
+        return f"the Python process running your code stopped while running {label} ({detail}); " \
                "do not call exit(), os._exit() or allocate huge amounts of memory"
-    return f"returned something that could not be read back ({e.detail})"
+    return f"returned something that could not be read back ({detail})"
+
+
+def _limit_from_env(name: str, default: float) -> float:
+    """A field of DLGRADE_LIMITS ("call_timeout=2,..."), read as the sandbox's launcher.Limits does."""
+    for item in os.environ.get("DLGRADE_LIMITS", "").split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == name and value.strip():
+            return float(value)
+    return default
+
+
+class _CallTimeout(BaseException):
+    """Raised into a local call that ran too long; a BaseException so `except Exception` cannot eat it."""
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float):
+    """SIGALRM after `seconds` (main thread only: elsewhere signals cannot interrupt, so no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def ring(signum, frame):
+        raise _CallTimeout()
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _describe(exc, path):
