@@ -1,12 +1,16 @@
 """The class report (dlgrade.report) and the gradebook/feedback writers, on made-up results (no
 grading, so these are fast). The report is checked as a browser would need it: well-formed HTML,
 every plot an embedded PNG that decodes (Pillow) to a drawn image of the size its <img> states,
-and numbers that agree with the gradebook written from the same results."""
+and numbers that agree with the gradebook written from the same results; and, as a browser
+shows it, rendered by headless Chromium (tools/setup.sh installs it)."""
 import base64
 import csv
 import io
+import json
 import re
+import shutil
 import struct
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -265,3 +269,44 @@ def test_the_numbers_in_the_report_match_the_gradebook(entries):
     lost = {name: sum(float(r[name]) < pts for r in graded) for name, pts in TESTS}
     assert sum(int(row[0]) for row in failures) == sum(lost.values())
     assert int(failures[0][0]) == max(lost.values()) and failures[0][1] == max(lost, key=lost.get)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+# Headless without the sandbox (we may be root) and without the background services that try the
+# network, which this machine refuses.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--virtual-time-budget=10000"]
+PROBE = """<script>
+window.addEventListener("load", function () {
+  var out = Array.from(document.images).map(function (im) {
+    return {complete: im.complete, w: im.naturalWidth, h: im.naturalHeight, alt: im.alt};
+  });
+  var pre = document.createElement("pre");
+  pre.id = "dlgrade-probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (tools/setup.sh installs it as root)")
+def test_the_report_renders_its_plots_in_headless_chromium(entries, tmp_path):
+    report.write(tmp_path / "report.html", ASSIGNMENT, entries, {})
+    page = (tmp_path / "report.html").read_text()
+    # the report has no script of its own; this copy gets a probe that writes what the browser loaded
+    (tmp_path / "probe.html").write_text(page.replace("</body>", PROBE + "</body>"))
+    profile = ["--user-data-dir=" + str(tmp_path / "profile")]
+    proc = subprocess.run([CHROMIUM, *FLAGS, *profile, "--dump-dom", (tmp_path / "probe.html").as_uri()],
+                          capture_output=True, text=True, timeout=180)
+    m = re.search(r'<pre id="dlgrade-probe">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"no probe output from Chromium: {proc.stderr[-2000:]}"
+    images = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert [im["alt"] for im in images] == PLOTS
+    assert all(im["complete"] and im["w"] > 300 and im["h"] > 100 for im in images), images
+    # and the untouched page, as a screenshot, shows the plots' colours (it is not blank)
+    shot = tmp_path / "shot.png"
+    subprocess.run([CHROMIUM, *FLAGS, *profile, "--window-size=1000,4000", f"--screenshot={shot}",
+                    (tmp_path / "report.html").as_uri()], capture_output=True, timeout=180)
+    assert shot.exists(), "Chromium wrote no screenshot"
+    colours = {c for _, c in Image.open(shot).convert("RGB").getcolors(1 << 20) or []}
+    assert (0x4c, 0x72, 0xb0) in colours and (0x55, 0xa8, 0x68) in colours, "the screenshot shows no plot bars"
