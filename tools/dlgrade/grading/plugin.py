@@ -50,7 +50,10 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
     config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date or after_published")
-    config.stash[_STATE] = _State(config)
+    config.stash[_STATE] = state = _State(config)
+    if config.getoption("--dlgrade-submission"):
+        for arg in config.args:
+            state.prestart(Path(arg))
 
 
 _STATE = pytest.StashKey()
@@ -99,6 +102,15 @@ class _State:
             transport = self._transport(assignment)
             self.students[folder] = (Student(transport), transport)
         return self.students[folder][0]
+
+    def prestart(self, folder: Path):
+        """Start the sandboxed worker of the graders in `folder` now: it imports numpy or torch and
+        the submission while pytest collects the tests, instead of after."""
+        if folder.is_dir() and (folder / "assignment.toml").exists():
+            self.student_for(folder / "assignment.toml")
+            transport = self.students[folder][1]
+            if isinstance(transport, SandboxTransport):
+                transport.prestart()
 
     def _transport(self, assignment: Assignment):
         opt = self.config.getoption

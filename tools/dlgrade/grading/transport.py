@@ -208,14 +208,29 @@ class SandboxTransport:
         self.import_error: dict | None = None
         self.mechanisms = launcher.describe_mechanisms()
         self.output_log: list[str] = []
+        self._spawned = False  # a worker spawned by prestart() that has not answered yet
+
+    def prestart(self):
+        """Spawn the first worker now, so that it imports while the trusted side collects the tests
+        (_ensure then waits for its first reply). A failure here is left for _ensure to redo."""
+        if self.worker is None:
+            worker = self._launcher.Worker(self.module_file, self.config, self.limits)
+            try:
+                worker.spawn()
+            except self._launcher.WorkerError:
+                worker.dispose()
+                return
+            self.worker, self._spawned = worker, True
 
     def _ensure(self):
         """Start a worker if none is running; return the import error record if that failed."""
-        if self.import_error is not None or (self.worker is not None and self.worker.alive()):
+        spawned, self._spawned = self._spawned, False
+        if not spawned and (self.import_error is not None or (self.worker is not None and self.worker.alive())):
             return self.import_error
-        if self.worker is not None:
+        if self.worker is not None and not spawned:
             self.worker.dispose()
-        self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
+        if not spawned:
+            self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
         start = time.monotonic()
         try:
             reply = self.worker.start()

@@ -536,8 +536,9 @@ class Worker:
             resource.setrlimit(resource.RLIMIT_NPROC, (lim.processes, lim.processes))
 
     # -- lifetime ----------------------------------------------------------------------------
-    def start(self):
-        """Spawn the worker and import the submission; returns the worker's first reply."""
+    def spawn(self):
+        """Start the process and send it its configuration: it then imports the libraries and the
+        submission on its own, so the trusted side can collect its tests meanwhile."""
         harness, submission, tmp = self._paths()
         config = dict(self.config, path=f"{submission}/{self.module_name}.py", seccomp=self.mech["seccomp"])
         if self.mech["landlock"]:
@@ -557,6 +558,16 @@ class Worker:
         self._out_open = True
         try:
             self._send(codec.encode(config), self.limits.start_timeout)
+        except WorkerError:
+            self.close()
+            raise
+
+    def start(self):
+        """Spawn the worker (unless spawn() did) and wait for it to import the submission; returns
+        the worker's first reply."""
+        if self.proc is None:
+            self.spawn()
+        try:
             reply = self._receive(self.limits.start_timeout)
             self._check_blocked()
         except WorkerError:
