@@ -7,8 +7,6 @@ and all distinct, non-square images and kernels, strides that do not divide the 
 above 0, non-zero biases and negative values, so that the usual mistakes show; each known
 mistake is computed too, so its feedback can name it.
 """
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ import torch.nn.functional as tF
 from torch import nn
 
 from dlgrade.grading.checks import expect_array, expect_close, expect_scalar, expect_tensor, fail
+from dlgrade.grading.datasets import sklearn_digits
 
 pytestmark = pytest.mark.visibility("hidden")
 torch.set_num_threads(1)  # this grader process only: small tensors, and a shared machine
@@ -500,23 +499,6 @@ def test_lenet5_forward(student, case):
 # starts from other random weights, passes too); a model whose layers do not train stays near
 # chance (10%). About 0.2 s of training on an idle core.
 N_TRAIN, N_TEST, EPOCHS, BATCH, LR, THRESHOLD = 400, 600, 2, 16, 2e-3, 0.70
-
-
-def sklearn_digits():
-    """(images (1797, 8, 8) float64 in 0..16, labels (1797,)): scikit-learn's bundled digits.
-
-    Read from the file sklearn.datasets.load_digits reads (sklearn/datasets/data/digits.csv.gz,
-    shipped inside the package) without importing scikit-learn, which costs seconds per grading."""
-    spec = importlib.util.find_spec("sklearn")  # locates the package without running it
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        table = Path(folder) / "datasets" / "data" / "digits.csv.gz"
-        if table.is_file():
-            data = np.loadtxt(table, delimiter=",")
-            return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(np.int64)
-    from sklearn.datasets import load_digits  # another layout: the slow, sure way
-
-    data = load_digits()
-    return data.images, data.target
 
 
 def digits_32x32():

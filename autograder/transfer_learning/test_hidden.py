@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.util
 import weakref
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlgrade.grading.checks import expect_close, expect_scalar, expect_tensor, fail, is_close
+from dlgrade.grading.datasets import sklearn_digits
 from dlgrade.grading.transport import StudentProblem
 
 pytestmark = pytest.mark.visibility("hidden")
@@ -164,24 +164,6 @@ def all_flags(arch, value=True):
 
 def flags_frozen_first(arch, n):
     return {name: i >= n for name, i, _ in param_names(arch)}
-
-
-def sklearn_digits():
-    """(images (1797, 8, 8) float64 in 0..16, labels (1797,)): scikit-learn's bundled digits.
-
-    Read from the file sklearn.datasets.load_digits reads (sklearn/datasets/data/digits.csv.gz,
-    shipped inside the package) without importing scikit-learn, which would add a second to
-    every grading; tests/test_pretrained.py checks that this equals load_digits()."""
-    spec = importlib.util.find_spec("sklearn")  # locates the package without running it
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        table = Path(folder) / "datasets" / "data" / "digits.csv.gz"
-        if table.is_file():
-            data = np.loadtxt(table, delimiter=",")
-            return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(np.int64)
-    from sklearn.datasets import load_digits  # another layout: the slow, sure way
-
-    data = load_digits()
-    return data.images, data.target
 
 
 @functools.lru_cache(maxsize=None)
