@@ -490,11 +490,12 @@ def test_top_k_filter_rows(student, credit):
         out = student.top_k_filter(torch.from_numpy(z.astype(np.float32)), 3)
         expect_filtered(out, z, rows_keep(z, lambda r: o_top_k_keep(r, 3)), "top_k_filter on (4, 7) logits, k=3",
                         top_k_mistakes(z, 3, axis_mistakes=True))
-    with credit.part(0.4, "(2, 3, 6)"):
+    with credit.part(0.4, "(2, 3, 6)"):  # k above the leading sizes: a k clamped by the wrong axis shows
         z = row_logits(32, (2, 3, 6))
-        out = student.top_k_filter(torch.from_numpy(z.copy()), 2)
-        expect_filtered(out, z, rows_keep(z, lambda r: o_top_k_keep(r, 2)), "top_k_filter on (2, 3, 6) logits, k=2",
-                        top_k_mistakes(z, 2))
+        out = student.top_k_filter(torch.from_numpy(z.copy()), 4)
+        expect_filtered(out, z, rows_keep(z, lambda r: o_top_k_keep(r, 4)), "top_k_filter on (2, 3, 6) logits, k=4",
+                        top_k_mistakes(z, 4) + [("k is clamped by the wrong dimension; only V = logits.shape[-1] "
+                                                 "bounds it", filtered(z, rows_keep(z, lambda r: o_top_k_keep(r, 2))))])
 
 
 def top_p_mistakes(z, p):
@@ -711,6 +712,50 @@ def test_sample_stops_after_eos(student):
             fail("sample stops early without emitting eos_id (or drops the eos token: it must be kept)")
     if not any(s[-1] == 7 for s in runs):
         fail("sample never emits eos_id here, although it is likely: check the temperature and the filters")
+
+
+# ==== a large vocabulary =======================================================================
+def peaked_path(V, path, seed, lift=12.0):
+    """A prefix model over V tokens whose likeliest continuation of path[:i] is path[i], by far.
+    Each row is a shuffled even grid, a little wider row by row, so that neither the logits of a
+    row nor the summed log-probabilities of the best beams come near a tie."""
+    rng = np.random.default_rng(seed)
+    rows = {}
+    for i in range(1, len(path)):
+        row = rng.permutation(np.linspace(-3.0, 3.0, V) * (1 + 0.07 * i))
+        row[path[i]] = 3.0 + lift
+        rows[tuple(path[:i])] = row
+    return prefix_model(rows, rng.permutation(np.linspace(-2.5, 2.5, V)))
+
+
+BIG_EOS = 260  # above 256, where CPython's small-int cache ends, and below a token the path passes (280)
+BIG_VOCAB = peaked_path(300, [3, 280, 17, BIG_EOS, 290, 5], seed=71)
+BIG_MISTAKES = [
+    ("it stops at a token id above eos_id; stop only when the token equals eos_id", (3, 280)),
+    ("it never stops at eos_id = 260: compare token ids with ==, not `is` (ids above 256 are distinct int objects)",
+     (3, 280, 17, BIG_EOS, 290, 5)),
+]
+
+
+@pytest.mark.points(2)
+def test_decoders_with_a_large_vocabulary(student, credit):
+    """greedy_decode, sample and beam_search with V = 300: eos_id = 260 stops them, token 280 does not"""
+    prompt, n = tensor([3]), 5
+    with credit.part(0.4, "greedy_decode"):
+        got = as_sequence(student.probe("greedy_decode", BIG_VOCAB, prompt, n, eos_id=BIG_EOS),
+                          "greedy_decode's result", prompt)
+        seq_feedback("greedy_decode (V = 300, eos_id=260)", got, o_greedy(BIG_VOCAB, prompt, n, BIG_EOS),
+                     BIG_MISTAKES + greedy_mistakes(BIG_VOCAB, prompt, n, BIG_EOS))
+    with credit.part(0.3, "sample"):
+        seeds = [5, 6, 7]
+        got = sample_runs(student, BIG_VOCAB, prompt, n, seeds, eos_id=BIG_EOS)
+        for seq, seed in zip(got, seeds):
+            seq_feedback("sample (V = 300, eos_id=260)", seq, o_sample(BIG_VOCAB, prompt, n, seed, eos_id=BIG_EOS),
+                         BIG_MISTAKES)
+    with credit.part(0.3, "beam_search"):
+        # 4 steps: from the fifth on, two live beams read the same default row and their sums tie
+        check_beams(beam_run(student, BIG_VOCAB, prompt, 2, 4, eos_id=BIG_EOS), None, BIG_VOCAB, prompt, 2, 4,
+                    eos_id=BIG_EOS, name="beam_search (V = 300, eos_id=260)")
 
 
 # ==== beam_search ============================================================================

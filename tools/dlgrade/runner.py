@@ -132,6 +132,8 @@ def grader_version(aid: str | None = None) -> str:
         for name in GRADING_CODE:
             files += list((code / name).rglob("*")) if (code / name).is_dir() else [code / name]
     for f in sorted(files):
+        if f.parent.parent.name == "autograder" and f.name == "notebook.py":
+            continue  # autograder/<id>/notebook.py: the student notebook's cells, never a grade
         if f.is_file() and f.suffix in (".py", ".toml", ".ini"):
             h.update(str(f.relative_to(root)).encode())
             h.update(f.read_bytes())

@@ -1,14 +1,22 @@
 """Jupyter notebooks, written without nbformat (the core install stays small), reproducibly.
 
 The student notebook (`<id>.ipynb` in student.zip) imports the student's module as `student`,
-shows what it does as a picture, and ends with a chart of the public tests. Its middle part:
+shows what it does as a picture, and ends with a chart of the public tests. Its middle part, the
+assignment's own cells, lives in autograder/<id>/notebook.py (every assignment has one):
 
-  1. autograder/<id>/notebook.py, when it exists: the assignment's own cells. The file defines
-         CELLS = [("markdown", "## Loss curves"), ("code", "theta, losses = student.gradient_descent(...)"), ...]
-     Cells may use `student` (the module, reloaded), `np` and `plt`, and the files the
-     assignment ships (`student_files`). They run in the student's folder, never while grading.
-  2. else the built-in cells below for that assignment (gradient_descent);
-  3. else nothing: the public-test chart is the picture.
+    CELLS = [("markdown", "## Loss curves"), ("code", "theta, losses = student.gradient_descent(...)"), ...]
+
+Rules for those cells (tests/test_notebooks.py checks them on every assignment):
+  * they may use `student` (the module, reloaded), `np`, `plt`, what they import themselves (the
+    student's requirements.txt follows their imports) and the files the assignment ships
+    (`student_files`); they run in the student's folder, never while grading;
+  * they call only what the contract names, with its signatures (a student's module holds those
+    and the given helpers, nothing of the reference's own);
+  * with the reference they run start to finish in a few seconds, seeded, without downloads, and
+    every `plt.show()` has a figure to show; with the stub the first call of a student function
+    stops them with the stub's NotImplementedError, before any picture;
+  * no line of a solution region or of a hidden test (the release's leak check refuses them).
+An assignment without the file gets no middle part: the public-test chart is the picture.
 """
 from __future__ import annotations
 
@@ -75,62 +83,8 @@ def fill(nb: dict, module_source: str) -> dict:
 
 # -- the student notebook ----------------------------------------------------------------------
 
-GRADIENT_DESCENT = [
-    ("markdown", """
-## The data
-
-Two overlapping clouds of 2-D points, labelled 0 and 1. `add_bias` (given) prepends the column of
-ones, so `theta[0]` is the bias."""),
-    ("code", """
-rng = np.random.default_rng(7)
-N = 200
-X_raw = np.vstack([rng.normal([-1.0, -0.5], 1.0, size=(N // 2, 2)),
-                   rng.normal([1.2, 0.9], 1.0, size=(N // 2, 2))])
-y = np.repeat([0.0, 1.0], N // 2)
-X = student.add_bias(X_raw)
-X.shape, y.shape"""),
-    ("markdown", """
-## Loss curves
-
-Batch gradient descent takes one step per iteration on all N examples; mini-batch SGD takes
-N / B steps per epoch on shuffled batches. Both curves should fall and flatten out; a curve that
-rises means the update has the wrong sign or alpha is too large."""),
-    ("code", """
-theta_gd, losses_gd = student.gradient_descent(X, y, alpha=0.5, n_iters=300)
-theta_sgd, losses_sgd = student.minibatch_sgd(X, y, alpha=0.2, batch_size=16, n_epochs=30,
-                                              rng=np.random.default_rng(1))
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-ax1.plot(losses_gd)
-ax1.set(title="batch gradient descent", xlabel="iteration", ylabel="J(theta)")
-ax2.plot(losses_sgd, marker="o", markersize=3)
-ax2.set(title="mini-batch SGD (B = 16)", xlabel="epoch")
-plt.show()
-print("final loss: GD", round(losses_gd[-1], 4), " SGD", round(losses_sgd[-1], 4))"""),
-    ("markdown", """
-## Decision boundary
-
-The colours are h_theta(x), the predicted probability of class 1; the black line is where it
-equals 1/2, that is theta^T x = 0."""),
-    ("code", """
-x0 = np.linspace(X_raw[:, 0].min() - 1, X_raw[:, 0].max() + 1, 200)
-x1 = np.linspace(X_raw[:, 1].min() - 1, X_raw[:, 1].max() + 1, 200)
-g0, g1 = np.meshgrid(x0, x1)
-grid = student.add_bias(np.column_stack([g0.ravel(), g1.ravel()]))
-proba = student.predict_proba(theta_gd, grid).reshape(g0.shape)
-accuracy = np.mean(student.predict(theta_gd, X) == y)
-fig, ax = plt.subplots(figsize=(6.5, 5))
-filled = ax.contourf(g0, g1, proba, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
-ax.contour(g0, g1, proba, levels=[0.5], colors="black")
-ax.scatter(X_raw[:, 0], X_raw[:, 1], c=y, cmap="RdBu_r", edgecolors="black", s=22)
-fig.colorbar(filled, label="h_theta(x)")
-ax.set(title=f"decision boundary (training accuracy {accuracy:.0%})", xlabel="x1", ylabel="x2")
-plt.show()"""),
-]
-
-BUILTIN = {"gradient_descent": GRADIENT_DESCENT}
-
-
 def assignment_cells(material) -> list[tuple[str, str]]:
+    """The CELLS of autograder/<id>/notebook.py as (kind, source) pairs; [] without that file."""
     if material.notebook_hook is not None:
         try:
             namespace = runpy.run_path(str(material.notebook_hook))
@@ -143,7 +97,7 @@ def assignment_cells(material) -> list[tuple[str, str]]:
             raise ReleaseError(f"{material.aid}: {material.notebook_hook.name} must define "
                                "CELLS = [(\"markdown\" or \"code\", source), ...]")
         return [tuple(c) for c in found]
-    return list(BUILTIN.get(material.aid, []))
+    return []
 
 
 def student_notebook(material) -> dict:
