@@ -159,7 +159,7 @@ def main(argv=None) -> int:
         lines = [f"## {aid}", "",
                  f"{len(rows)} mutants in solution regions, {killed} killed, {len(equivalent)} equivalent, "
                  f"{len(unexplained)} surviving; kill rate of non-equivalent mutants: {rate:.1f}% "
-                 f"({time.monotonic() - start:.0f} s)", ""]
+                 f"({len(fresh)} graded in {time.monotonic() - start:.0f} s, {len(todo) - len(fresh)} from the cache)", ""]
         if unexplained:
             lines += ["Surviving mutants (strengthen a grader or explain in docs/equivalent-mutants.md):", "",
                       "| line | original | mutant | operator |", "|---|---|---|---|"]

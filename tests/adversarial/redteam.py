@@ -166,25 +166,38 @@ def processes_named(tag: str) -> list[int]:
     return found
 
 
-def grade(cheat: str | Cheat | None = None, *, source: str | None = None, mode: str = "", limits: str = FAST_LIMITS,
-          time_budget: float = 60, extra_files: dict | None = None, as_zip: dict | None = None, cli: bool = False,
-          port: int | None = None, tests: str | None = None, aid: str = AID, settle: float = 0.0,
-          extra_env: dict | None = None) -> Outcome:
-    """Grade honest + cheat (or `source`) in sandbox `mode` and check what every run must satisfy."""
-    if isinstance(cheat, str):
-        cheat = load(cheat)
+def _new_run() -> tuple[str, Path, Path]:
+    """A unique tag, a fresh work folder (with its private temp folder tmp/) and the marker path."""
     tag = "rt" + secrets.token_hex(5)
     workdir = Path(tempfile.mkdtemp(prefix="dlgrade-redteam-", dir="/tmp"))
     os.chmod(workdir, 0o711)  # the sandbox uid may pass through (the fallback's temp dirs live below)
     private_tmp = workdir / "tmp"
     private_tmp.mkdir()
     os.chmod(private_tmp, 0o711)
-    marker = workdir / f"marker-{tag}"
-    out = workdir / "out" / "results.json" if cli else None
-    body = source if source is not None else honest_source(aid) + "\n\n# ---- the cheat ----\n" + cheat.source
-    for key, value in {"__TAG__": tag, "__MARKER__": str(marker), "__OUT__": str(out or workdir / "results.json"),
-                       "__PORT__": str(port or 9)}.items():
+    return tag, workdir, workdir / f"marker-{tag}"
+
+
+def _body(cheat: str | Cheat | None, source: str | None, aid: str) -> str:
+    if isinstance(cheat, str):
+        cheat = load(cheat)
+    return source if source is not None else honest_source(aid) + "\n\n# ---- the cheat ----\n" + cheat.source
+
+
+def _fill(body: str, tag: str, marker: Path, out: Path, port: int | None) -> str:
+    for key, value in {"__TAG__": tag, "__MARKER__": str(marker), "__OUT__": str(out), "__PORT__": str(port or 9)}.items():
         body = body.replace(key, value)
+    return body
+
+
+def grade(cheat: str | Cheat | None = None, *, source: str | None = None, mode: str = "", limits: str = FAST_LIMITS,
+          time_budget: float = 60, extra_files: dict | None = None, as_zip: dict | None = None, cli: bool = False,
+          port: int | None = None, tests: str | None = None, aid: str = AID, settle: float = 0.0,
+          extra_env: dict | None = None) -> Outcome:
+    """Grade honest + cheat (or `source`) in sandbox `mode` and check what every run must satisfy."""
+    tag, workdir, marker = _new_run()
+    private_tmp = workdir / "tmp"
+    out = workdir / "out" / "results.json" if cli else None
+    body = _fill(_body(cheat, source, aid), tag, marker, out or workdir / "results.json", port)
     folder = workdir / "submission"
     folder.mkdir()
     module = assignments.get(aid).module_file
@@ -232,10 +245,11 @@ def grade(cheat: str | Cheat | None = None, *, source: str | None = None, mode: 
     return outcome
 
 
-def _check_common(o: Outcome, protected: str, aid: str):
+def _check_common(o: Outcome, protected: str, aid: str, graded: bool = True):
     jsonschema.validate(o.result, SCHEMA)
     assert o.seconds < MAX_SECONDS, f"grading took {o.seconds:.0f} s"
-    assert "mechanisms" in o.result["extra_data"], o.result["extra_data"]
+    if graded:  # (a submission refused before grading gets a well-formed failure without them)
+        assert "mechanisms" in o.result["extra_data"], o.result["extra_data"]
     deadline = time.monotonic() + 5
     while processes_named(o.tag) and time.monotonic() < deadline:  # a pid namespace dies asynchronously
         time.sleep(0.1)
@@ -259,3 +273,94 @@ def available(mode: str, *needs: str) -> bool:
 def contained(mode: str) -> bool:
     """A cheat that signals or forks everything it can must run in a pid namespace or as its own uid."""
     return available(mode, "bubblewrap") or available(mode, "dedicated_uid")
+
+
+# -- Gradescope: the released autograder's run_autograder in a simulated /autograder tree ------------
+
+# Gradescope's container: root, no user namespaces. Landlock may or may not be there (the host
+# kernel and Docker's seccomp profile decide), so both are simulated.
+GRADESCOPE_NO_LANDLOCK = GRADESCOPE_NO_USERNS + ",no-landlock"
+# In the simulated /autograder/submission_metadata.json: feedback of an earlier submission (Gradescope
+# keeps previous results there, hidden tests included). The submission must never read it.
+GRADESCOPE_SECRET = "feedback-of-an-earlier-submission-c0ffee"
+
+
+def gradescope_source(folder: Path, aid: str = AID) -> Path:
+    """Build `aid`'s gradescope.zip as `dlgrade release` does (dist/<id>/gradescope.zip) into
+    `folder` and unpack it once: the template each run copies to its /autograder/source."""
+    from dlgrade.release import gradescope, source as release_source
+
+    zipped = Path(folder) / "gradescope.zip"
+    gradescope.build(release_source.load(aid)).write_zip(zipped)
+    with zipfile.ZipFile(zipped) as z:
+        z.extractall(Path(folder) / "source")
+    return Path(folder) / "source"
+
+
+def _autograder_paths(body: str, root: Path) -> str:
+    """A literal "/autograder..." in a cheat (Gradescope's fixed root, which a student knows) means
+    the simulated root."""
+    return re.sub(r"""(?<=["'])/autograder(?=["'/])""", str(root), body)
+
+
+def grade_via_run_autograder(cheat: str | Cheat | None = None, *, autograder: Path, source: str | None = None,
+                             mode: str = "", limits: str = FAST_LIMITS, extra_files: dict | None = None,
+                             symlinks: dict | None = None, aid: str = AID, settle: float = 0.0,
+                             graded: bool = True) -> Outcome:
+    """Grade honest + cheat (or `source`) with the released Gradescope autograder: its run_autograder
+    in a simulated /autograder tree, as tests/test_release.py does, then check what every run must.
+
+    The tree (ROOT, in the run's work folder, traversable by every uid like Gradescope's
+    /autograder): source/ (a copy of `autograder`, the unpacked gradescope.zip), submission/ (the
+    module, `extra_files` and `symlinks` name -> target), results/ (world-writable: Gradescope does
+    not document its permissions, so the autograder must not rely on them),
+    submission_metadata.json (with GRADESCOPE_SECRET) and run_autograder. A literal "/autograder"
+    in a cheat means ROOT; __OUT__ is ROOT/results/results.json. Also checked: run_autograder exits
+    0 and leaves source/ unchanged; `outcome.out_files` is what results/ held afterwards."""
+    tag, workdir, marker = _new_run()
+    root = workdir / "autograder"
+    out = root / "results" / "results.json"
+    body = _autograder_paths(_fill(_body(cheat, source, aid), tag, marker, out, None), root)
+    shutil.copytree(autograder, root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    folder = root / "submission"
+    folder.mkdir()
+    (folder / assignments.get(aid).module_file).write_text(body)
+    for name, text in (extra_files or {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    for name, target in (symlinks or {}).items():
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).symlink_to(target)
+    (root / "results").mkdir()
+    metadata = {"id": 1, "users": [{"email": "student@example.edu", "name": "A Student"}],
+                "previous_submissions": [{"score": 12.0, "results": {"tests": [
+                    {"name": "a hidden test", "visibility": "hidden", "output": GRADESCOPE_SECRET}]}}]}
+    (root / "submission_metadata.json").write_text(json.dumps(metadata))
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    os.chmod(root / "results", 0o777)
+    shipped = _digest(root / "source")
+    protected = _digest(REPO / "autograder" / aid, REPO / "solutions" / aid)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DLGRADE_"))}
+    env.update(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=sys.executable, TMPDIR=str(workdir / "tmp"),
+               PYTHONDONTWRITEBYTECODE="1")
+    env.update({k: v for k, v in (("DLGRADE_SANDBOX", mode), ("DLGRADE_LIMITS", limits)) if v})
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=MAX_SECONDS + 60)
+        log = proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert proc.returncode == 0, log
+        if settle:
+            time.sleep(settle)  # give a surviving daemon the time to strike
+        result = json.loads(out.read_text())
+        outcome = Outcome(result, time.monotonic() - start, tag, workdir, marker, out, log)
+        outcome.out_files = {p.name: p.read_text() for p in out.parent.iterdir()}
+        _check_common(outcome, protected, aid, graded)
+        assert _digest(root / "source") == shipped, "the autograder's source changed during grading"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return outcome
+

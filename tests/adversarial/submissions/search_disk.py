@@ -21,7 +21,8 @@ def _hunt():
     for start in sorted(starts):
         for root, dirs, files in _os.walk(start):
             depth = root.rstrip("/").count("/") - start.rstrip("/").count("/")
-            if depth >= 3 or root.startswith(("/proc", "/sys", "/dev", "/usr", "/tmp")) or "site-packages" in root:
+            skipped = root.startswith(("/proc", "/sys", "/dev", "/usr", "/tmp")) and not root.startswith("/autograder")
+            if depth >= 3 or skipped or "site-packages" in root:
                 dirs[:] = []
             for name in dirs + files:
                 path = _os.path.join(root, name)

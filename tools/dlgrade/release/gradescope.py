@@ -5,8 +5,9 @@ run_autograder for every submission. Layout (the repository's, so dlgrade finds 
 
     setup.sh                   apt: python3.11+ and bubblewrap (when available); a venv outside
                                /autograder/source with the pinned requirements only
-    run_autograder             chmod go-rwx the source (the sandbox uid must never read the hidden
-                               tests, even without bubblewrap), then grade_submission.py
+    run_autograder             chmod go-rwx /autograder and the source (the sandbox uid must never
+                               read the hidden tests, earlier results or write results/, even
+                               without bubblewrap), then grade_submission.py
     grade_submission.py        dlgrade.runner.grade(ID, /autograder/submission) -> results.json
     requirements.txt           what the graders and the student's module import, pinned
     tools/dlgrade/...          the grading code (runner.GRADING_CODE)
@@ -66,9 +67,15 @@ set -uo pipefail
 ROOT="${{DLGRADE_AUTOGRADER_ROOT:-/autograder}}"
 SOURCE="$ROOT/source"
 mkdir -p "$ROOT/results"
-# The hidden tests live in $SOURCE. The student's code runs under a dedicated unprivileged uid:
-# without bubblewrap's private filesystem view only these permissions keep it out.
+# The student's code runs under a dedicated unprivileged uid. Without bubblewrap's private
+# filesystem view (no user namespaces in Gradescope's container) and without Landlock, only these
+# permissions keep it out of $ROOT: the hidden tests and grading code in source/, results/ (whatever
+# permissions Gradescope gave it), submission_metadata.json (earlier results, hidden feedback
+# included). It needs nothing there: its Python lives outside, its module is copied to a temp folder.
+chmod go-rwx "$ROOT" "$ROOT/results"
 chmod -R go-rwx "$SOURCE"
+# ... and the sandbox checks from the sandbox uid that $ROOT stays closed, and reports it.
+export DLGRADE_SECRET_PATHS="$ROOT${{DLGRADE_SECRET_PATHS:+:$DLGRADE_SECRET_PATHS}}"
 PY="${{DLGRADE_PYTHON:-}}"
 if [ -z "$PY" ]; then
   if [ -x "${{DLGRADE_VENV:-/opt/dlgrade-venv}}/bin/python" ]; then PY="${{DLGRADE_VENV:-/opt/dlgrade-venv}}/bin/python"; else PY="$(command -v python3)"; fi
