@@ -340,14 +340,16 @@ def otter_compare(aid: str, subs: Path, totals: dict[str, str], dlgrade_each: fl
     for student in students:
         nb = notebook.fill(released, (subs / student / module).read_text())
         notebook.write_path(workdir / f"{student}.ipynb", nb)
+        (workdir / student).mkdir()  # otter run -o wants an existing folder
         start = time.monotonic()
         proc = subprocess.run([str(exe), "run", "-a", str(autograder), "-o", student, "--no-logo",
                                f"{student}.ipynb"], cwd=workdir, env=env, capture_output=True, text=True)
         seconds.append(time.monotonic() - start)
         result = workdir / student / "results.json"
-        if proc.returncode == 0 and result.exists():
-            tests = [t for t in json.loads(result.read_text())["tests"] if t.get("max_score") is not None]
-            agree += abs(sum(t["score"] for t in tests) - float(totals[student])) < 1e-9
+        if proc.returncode != 0 or not result.exists():
+            return f"not run: `otter run` failed on {student}: {(proc.stdout + proc.stderr)[-500:]}"
+        tests = [t for t in json.loads(result.read_text())["tests"] if t.get("max_score") is not None]
+        agree += abs(sum(t["score"] for t in tests) - float(totals[student])) < 1e-9
     return (f"`otter run` on the first {len(students)} students of the class (their code put into the "
             f"released notebook): {statistics.median(seconds):.1f} s per submission (median, one at a time), "
             f"against {dlgrade_each:.1f} s for `dlgrade grade --jobs 1`; the totals agree for "
