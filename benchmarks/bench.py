@@ -363,7 +363,7 @@ def markdown(info: dict, lat: list[dict], thr: dict | None, otter_notes: dict, a
              skipped: dict | None = None) -> str:
     out = ["# dlgrade benchmark results", "",
            f"Run {started} with `{' '.join(['benchmarks/bench.py'] + sys.argv[1:])}` ({wall / 60:.1f} min in all).",
-           "Regenerate with `.venv/bin/python benchmarks/bench.py` (about 30 min for 200 submissions).", ""]
+           "Regenerate with `.venv/bin/python benchmarks/bench.py` (about 15 min on 2 cores, with a class of 200).", ""]
     reduced = [f"a class of {args.class_size}, not 200" if args.class_size != 200 else "",
                f"assignments {', '.join(args.ids)} only" if args.ids else "",
                f"{args.repeats} repeats, not 5" if args.repeats != 5 else ""]
