@@ -20,6 +20,15 @@ from dlgrade.sandbox import launcher
 from dlgrade.submission import digest, read_module
 
 GRADER_TIMEOUT = 1800  # seconds for the whole trusted pytest run, a backstop behind the budgets
+# How every trusted grading run starts pytest (here and in grading/inprocess.py).
+PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--assert=plain", "--no-header", "-p", "no:randomly")
+
+
+def grader_env() -> dict:
+    """The trusted pytest process's environment: fixed hash seed, no .pyc, no pytest options of ours."""
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTEST_ADDOPTS", None)
+    return env
 
 
 def grade(aid: str, submission: Path, time_budget: float | None = None, tests: str | None = None,
@@ -38,17 +47,15 @@ def grade(aid: str, submission: Path, time_budget: float | None = None, tests: s
 def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budget=None, tests=None,
                 until=None) -> dict:
     target = str(assignment.grader_dir / tests) if tests else str(assignment.grader_dir)
-    cmd = [sys.executable, "-m", "pytest", target, "-q", "-p", "no:cacheprovider", "--assert=plain",
-           "--no-header", "-p", "no:randomly", f"--dlgrade-submission={module_dir}", f"--dlgrade-report={report}"]
+    cmd = [sys.executable, "-m", "pytest", target, *PYTEST_ARGS, f"--dlgrade-submission={module_dir}",
+           f"--dlgrade-report={report}"]
     if time_budget:
         cmd.append(f"--dlgrade-time-budget={time_budget}")
     if until:  # stop at the first test whose feedback says this (dlgrade verify)
         cmd.append(f"--dlgrade-until={until}")
-    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
-    env.pop("PYTEST_ADDOPTS", None)
     start = time.monotonic()
     try:
-        proc = subprocess.run(cmd, cwd=assignment.grader_dir.parent, env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.run(cmd, cwd=assignment.grader_dir.parent, env=grader_env(), stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=GRADER_TIMEOUT)
         log = proc.stdout[-20000:] + proc.stderr[-20000:]
     except subprocess.TimeoutExpired:
@@ -77,12 +84,10 @@ def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]], exit
                 "jobs": [{"module_dir": str(folder), "report": str(rep), "until": until, "exitfirst": exitfirst}
                          for (folder, until), rep in zip(jobs, reports)]}
         (Path(tmp) / "jobs.json").write_text(json.dumps(spec))
-        env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
-        env.pop("PYTEST_ADDOPTS", None)
         start = time.monotonic()
         try:
             proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(Path(tmp) / "jobs.json")],
-                                  env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  env=grader_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                   timeout=GRADER_TIMEOUT)
             log = proc.stdout + proc.stderr
         except subprocess.TimeoutExpired:

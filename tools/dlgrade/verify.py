@@ -121,7 +121,7 @@ def run(ids: list[str], jobs: int = 2, progress=None, thorough: bool = False) ->
             tasks += [(check_mistake, m) for m in mistakes.catalog(aid)]
         else:
             tasks.append((check_catalog, aid))
-    outcomes, total = [], sum(1 for _ in tasks) + (0 if thorough else sum(len(mistakes.catalog(a)) - 1 for a in ids))
+    outcomes, total = [], len(tasks) + (0 if thorough else sum(len(mistakes.catalog(a)) - 1 for a in ids))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for result in pool.map(lambda t: t[0](t[1]), tasks):
             for outcome in result if isinstance(result, list) else [result]:

@@ -20,14 +20,16 @@ import sys
 
 import pytest
 
+from dlgrade.runner import PYTEST_ARGS
+
 
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as f:
         spec = json.load(f)
     os.chdir(os.path.dirname(spec["grader_dir"]))
     for job in spec["jobs"]:
-        args = [spec["grader_dir"], "-q", "--tb=no", "-p", "no:cacheprovider", "--assert=plain", "--no-header",
-                "-p", "no:randomly", f"--dlgrade-local={job['module_dir']}", f"--dlgrade-report={job['report']}"]
+        args = [spec["grader_dir"], *PYTEST_ARGS, "--tb=no", f"--dlgrade-local={job['module_dir']}",
+                f"--dlgrade-report={job['report']}"]
         if job.get("until"):
             args.append(f"--dlgrade-until={job['until']}")
         if job.get("exitfirst"):

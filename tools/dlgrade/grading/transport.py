@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import signal
 import sys
 import threading
@@ -23,7 +22,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from dlgrade.sandbox import codec
+from dlgrade.sandbox import codec, limit_overrides
 
 
 class StudentProblem(Exception):
@@ -146,9 +145,10 @@ class LocalTransport:
         self._import_error = None
         np = sys.modules.get("numpy")
         self._numpy_errors = np.geterr() if np is not None else None
-        # The sandbox's call limits, so an infinite loop fails here too instead of hanging.
-        self.call_timeout = _limit_from_env("call_timeout", 30.0)
-        self.call_timeout_cap = _limit_from_env("call_timeout_cap", 0.0)
+        # The sandbox's call limits (and defaults), so an infinite loop fails here too instead of hanging.
+        overrides = limit_overrides()
+        self.call_timeout = overrides.get("call_timeout", 30.0)
+        self.call_timeout_cap = overrides.get("call_timeout_cap", 0.0)
 
     def _load(self):
         if self._module is None and self._import_error is None:
@@ -224,12 +224,13 @@ class SandboxTransport:
 
     def _ensure(self):
         """Start a worker if none is running; return the import error record if that failed."""
-        spawned, self._spawned = self._spawned, False
-        if not spawned and (self.import_error is not None or (self.worker is not None and self.worker.alive())):
+        if self._spawned:  # prestart()'s worker: only its first reply is still to come
+            self._spawned = False
+        elif self.import_error is not None or (self.worker is not None and self.worker.alive()):
             return self.import_error
-        if self.worker is not None and not spawned:
-            self.worker.dispose()
-        if not spawned:
+        else:
+            if self.worker is not None:
+                self.worker.dispose()
             self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
         start = time.monotonic()
         try:
@@ -281,15 +282,6 @@ def _worker_failure(kind: str, detail: str, label: str, limit=None) -> str:
         return f"the Python process running your code stopped while running {label} ({detail}); " \
                "do not call exit(), os._exit() or allocate huge amounts of memory"
     return f"returned something that could not be read back ({detail})"
-
-
-def _limit_from_env(name: str, default: float) -> float:
-    """A field of DLGRADE_LIMITS ("call_timeout=2,..."), read as the sandbox's launcher.Limits does."""
-    for item in os.environ.get("DLGRADE_LIMITS", "").split(","):
-        key, _, value = item.partition("=")
-        if key.strip() == name and value.strip():
-            return float(value)
-    return default
 
 
 class _CallTimeout(BaseException):

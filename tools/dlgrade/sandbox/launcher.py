@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import codec, landlock
+from . import codec, landlock, limit_overrides
 
 HARNESS = Path(__file__).resolve().parent
 REPO = HARNESS.parents[2]
@@ -72,12 +72,9 @@ class Limits:
     def __post_init__(self):
         """DLGRADE_LIMITS="field=value,..." overrides fields (tests use short timeouts)."""
         types = {f.name: f.type for f in dataclasses.fields(self)}
-        for item in os.environ.get("DLGRADE_LIMITS", "").split(","):
-            name, _, value = item.partition("=")
-            name = name.strip()
-            if name in types and value.strip():
-                convert = int if types[name] in (int, "int") else float
-                setattr(self, name, convert(float(value)))
+        for name, value in limit_overrides().items():
+            if name in types:
+                setattr(self, name, int(value) if types[name] in (int, "int") else value)
 
 
 class WorkerError(Exception):
