@@ -17,6 +17,7 @@ def _assert_real_results(outcome):
     assert written["score"] == 0 and written["tests"]
 
 
+@pytest.mark.xdist_group("forges-shared-tmp")  # see test_gradescope.py
 @pytest.mark.parametrize("mode", ["", GRADESCOPE_NO_USERNS], ids=["sandbox", "no-userns"])
 def test_results_forged_at_import_never_replace_the_real_ones(mode):
     if mode and not available(mode, "dedicated_uid"):

@@ -23,6 +23,9 @@ from test_shipped_files import SHIPPED
 
 MODES = {"sandbox": "", "no-userns": GRADESCOPE_NO_USERNS, "no-userns-no-landlock": GRADESCOPE_NO_LANDLOCK}
 GRADESCOPE = list(MODES)[1:]
+# Without bubblewrap a cheat's forgery lands in the shared /tmp until its worker is cleaned up, so the
+# tests that forge /tmp/results.json share one xdist worker: none sees another's forgery mid-run.
+pytestmark = pytest.mark.xdist_group("forges-shared-tmp")
 UID_ONLY = GRADESCOPE_NO_LANDLOCK + ",no-seccomp"  # a daemon really forks; only the uid contains it
 
 
