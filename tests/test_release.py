@@ -5,7 +5,8 @@ bundle, Gradescope's run_autograder in a simulated /autograder, nbgrader, otter-
 Cheap by design: gradient_descent (the fastest assignment) is released once per module, with the
 full self-test (its reference and stub graded in the sandbox), and once more without it for the
 reproducibility check; decoding is packaged without the self-test for its shipped data files.
-All tests share one xdist group so that the module fixtures are built once.
+These tests share one xdist group so that the module fixtures are built once. The real-tool
+runs of nbgrader and otter cover every assignment, one xdist group per assignment.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from dlgrade import assignments, mistakes
+from dlgrade import assignments, authoring, mistakes, results, runner
 from dlgrade.release import ReleaseError, bundle, leaks, nbgrader_export, notebook, selftest, source
 
 pytestmark = pytest.mark.xdist_group("release")
@@ -236,48 +237,119 @@ def test_gradescope_run_autograder_in_a_simulated_autograder_tree(released, tmp_
 
 
 # -- nbgrader and otter-grader, the real tools -------------------------------------------------
+# Every assignment's exports go through the real tools, each in its own xdist group. The expected
+# scores come from dlgrade grading the same code: nbgrader keeps partial credit, so its totals
+# match dlgrade's exactly; otter scores a question (a grader test function) all or nothing.
+# gradient_descent is also graded as the stub; an empty TODO in any assignment is proven worthless
+# in process (test_pipeline.test_todos_left_empty_earn_nothing), which is what otter's stub holds.
 
-def submissions(nb: dict) -> dict[str, dict]:
-    """The released notebook filled with the reference's code, and as released (the stub)."""
-    reference = (REPO / "solutions" / AID / f"{AID}.py").read_text()
-    return {"reference": notebook.fill(nb, reference), "stub": nb}
+EXPORTS = [pytest.param(aid, marks=pytest.mark.xdist_group(f"export-{aid}")) for aid in assignments.all_ids()]
 
 
-def test_nbgrader_generate_assignment_and_autograde(released, tmp_path):
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """exported(aid) -> dist/<aid>/, packaged once per worker (no self-test: the pipeline tests do it)."""
+    cache = {}
+
+    def get(aid):
+        if aid not in cache:
+            out = tmp_path_factory.mktemp(f"export-{aid}")
+            bundle.build([aid], out, verify=False, stream=io.StringIO())
+            cache[aid] = out / aid
+        return cache[aid]
+    return get
+
+
+def example_mistake(aid: str) -> mistakes.Mistake:
+    return mistakes.get(aid, assignments.get(aid).spec["example_mistake"])
+
+
+def graded_by_dlgrade(aid: str, module_source: str, folder: Path) -> dict:
+    folder.mkdir(parents=True)
+    (folder / assignments.get(aid).module_file).write_text(module_source)
+    [result] = runner.grade_trusted_in_process(aid, [(folder, None)])
+    assert result["tests"], result
+    return result
+
+
+def submissions(aid: str, nb: dict, stub: bool) -> dict[str, dict]:
+    """The released notebook filled with the reference, with the example mistake, and (stub=True)
+    as released."""
+    reference = (REPO / "solutions" / aid / f"{aid}.py").read_text()
+    out = {"reference": notebook.fill(nb, reference), "mistake": notebook.fill(nb, example_mistake(aid).source())}
+    if stub:
+        out["stub"] = nb
+    return out
+
+
+def expected_totals(aid: str, tmp_path: Path, stub: bool) -> dict[str, tuple[float, float]]:
+    """(score, max) per submission as dlgrade grades it; the mistake must lose points but not all."""
+    mistake = graded_by_dlgrade(aid, example_mistake(aid).source(), tmp_path / "dlgrade-mistake")
+    total = results.max_score(mistake)
+    assert 0 < mistake["score"] < total, mistake["score"]
+    out = {"reference": (total, total), "mistake": (round(mistake["score"], 4), total)}
+    if stub:
+        out["stub"] = (0, total)
+    return out
+
+
+def otter_expected(aid: str, result: dict) -> float:
+    """What otter gives for dlgrade's `result`: a question's points only if every test of it passed."""
+    groups = nbgrader_export.group_tests(selftest.collect(aid))
+    titles = [g["title"] for g in groups]
+    assert len(set(titles)) == len(titles), "two grader tests share a title: the mapping below needs unique ones"
+    by_title: dict[str, list[dict]] = {title: [] for title in titles}
+    for t in result["tests"]:  # "title" or "title [parameters]" (a title may hold brackets itself)
+        [title] = [g for g in titles if t["name"] == g or t["name"].startswith(g + " [")][-1:]
+        by_title[title].append(t)
+    assert all(by_title.values()), [g for g, ts in by_title.items() if not ts]
+    return sum(g["points"] for g in groups if all(t["score"] == t["max_score"] for t in by_title[g["title"]]))
+
+
+@pytest.mark.parametrize("aid", EXPORTS)
+def test_nbgrader_generate_assignment_and_autograde(aid, exported, tmp_path):
     course = tmp_path / "course"
-    shutil.copytree(released[0] / AID / "nbgrader", course)
-    proc = run([str(Path(VENV_BIN) / "nbgrader"), "generate_assignment", AID], course)
+    shutil.copytree(exported(aid) / "nbgrader", course)
+    proc = run([str(Path(VENV_BIN) / "nbgrader"), "generate_assignment", aid], course)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    nb = json.loads((course / "release" / AID / f"{AID}.ipynb").read_text())
+    nb = json.loads((course / "release" / aid / f"{aid}.ipynb").read_text())
     text = json.dumps(nb)
-    assert "BEGIN HIDDEN TESTS" not in text and "check_hidden(globals()" not in text and "def o_grad" not in text
-    assert text.count("raise NotImplementedError()") >= 6
-    for student_id, content in submissions(nb).items():
-        target = course / "submitted" / student_id / AID
+    assert "BEGIN HIDDEN TESTS" not in text and "check_hidden(globals()" not in text
+    code = "".join(notebook.source_of(c) for c in nb["cells"] if c["cell_type"] == "code")
+    regions = authoring.regions((REPO / "solutions" / aid / f"{aid}.py").read_text())
+    assert code.count("raise NotImplementedError()") == len(regions), "one per TODO"
+    stub = aid == AID
+    subs = submissions(aid, nb, stub)
+    for student_id, content in subs.items():
+        target = course / "submitted" / student_id / aid
         target.mkdir(parents=True)
-        notebook.write_path(target / f"{AID}.ipynb", content)
-    proc = run([str(Path(VENV_BIN) / "nbgrader"), "autograde", AID], course)
+        notebook.write_path(target / f"{aid}.ipynb", content)
+    proc = run([str(Path(VENV_BIN) / "nbgrader"), "autograde", aid], course)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        scores = {s: (gb.find_submission(AID, s).score, gb.find_submission(AID, s).max_score)
-                  for s in ("reference", "stub")}
-    assert scores == {"reference": (45, 45), "stub": (0, 45)}, scores
+        scores = {s: (round(gb.find_submission(aid, s).score, 4), gb.find_submission(aid, s).max_score) for s in subs}
+    assert scores == expected_totals(aid, tmp_path, stub), scores
 
 
-def test_otter_assign_and_otter_run(released, tmp_path):
+@pytest.mark.parametrize("aid", EXPORTS)
+def test_otter_assign_and_otter_run(aid, exported, tmp_path):
     master = tmp_path / "master"
-    shutil.copytree(released[0] / AID / "otter", master)
-    proc = run([str(Path(VENV_BIN) / "otter"), "assign", "--no-run-tests", f"master/{AID}.ipynb", "out"], tmp_path)
+    shutil.copytree(exported(aid) / "otter", master)
+    proc = run([str(Path(VENV_BIN) / "otter"), "assign", "--no-run-tests", f"master/{aid}.ipynb", "out"], tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    [autograder] = (tmp_path / "out" / "autograder").glob(f"{AID}-autograder_*.zip")
+    [autograder] = (tmp_path / "out" / "autograder").glob(f"{aid}-autograder_*.zip")
     student_dir = tmp_path / "out" / "student"
     assert not (student_dir / "dlgrade_hidden").exists()
-    nb = json.loads((student_dir / f"{AID}.ipynb").read_text())
+    nb = json.loads((student_dir / f"{aid}.ipynb").read_text())
     assert "test_hidden" not in json.dumps(nb) and "# BEGIN SOLUTION" not in json.dumps(nb)
+    # gradient_descent: every kind; the others: the example mistake, which passes all but a few questions
+    subs = submissions(aid, nb, stub=aid == AID)
+    if aid != AID:
+        subs = {"mistake": subs["mistake"]}
     scores = {}
-    for label, content in submissions(nb).items():
+    for label, content in subs.items():
         notebook.write_path(tmp_path / f"{label}.ipynb", content)
         (tmp_path / label).mkdir()
         proc = run([str(Path(VENV_BIN) / "otter"), "run", "-a", str(autograder), "-o", label, "--no-logo",
@@ -286,4 +358,10 @@ def test_otter_assign_and_otter_run(released, tmp_path):
         result = json.loads((tmp_path / label / "results.json").read_text())
         graded = [t for t in result["tests"] if t.get("max_score") is not None]
         scores[label] = (sum(t["score"] for t in graded), sum(t["max_score"] for t in graded))
-    assert scores == {"reference": (45, 45), "stub": (0, 45)}, scores
+    mistake = graded_by_dlgrade(aid, example_mistake(aid).source(), tmp_path / "dlgrade-mistake")
+    total = results.max_score(mistake)
+    expected = {"mistake": (otter_expected(aid, mistake), total)}
+    if aid == AID:
+        expected |= {"reference": (total, total), "stub": (0, total)}
+    assert expected["mistake"][0] < total
+    assert scores == expected, scores

@@ -554,7 +554,11 @@ def test_numerical_gradient_in_place(student):
 def test_numerical_gradient_restores_x(student):
     """numerical_gradient: x holds its original values afterwards"""
     x, C = cubic_problem(22, (3, 5))
-    _, after, _ = student.probe("numerical_gradient_of_cubic", x, C, 1e-3)
+    grad, after, calls = student.probe("numerical_gradient_of_cubic", x, C, 1e-3)
+    expect_array(grad, "numerical_gradient's result", shape=x.shape)
+    if calls < x.size:  # a function that never perturbs x restores it for free
+        fail(f"numerical_gradient called f {calls} times for an x of {x.size} entries: perturb every entry "
+             "(f(x + eps e_i) and f(x - eps e_i)) before restoring it")
     after = expect_array(after, "x after numerical_gradient", shape=x.shape)
     if not np.allclose(after, x, rtol=1e-12, atol=1e-14):
         fail("numerical_gradient does not restore x: after the call some entries still hold x[i] + eps or "

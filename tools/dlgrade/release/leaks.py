@@ -29,10 +29,10 @@ MIN_HIDDEN = 32
 IDIOM = re.compile(r"^(with\s+)?[A-Za-z_][\w.]*\(\)(\s+as\s+\w+)?:?$")
 
 
-def library_files():
+def library_files(material):
     from dlgrade.release import student
 
-    return [student.CODE / rel for rel in student.VENDORED] + [student.RUNTIME]
+    return [student.CODE / rel for rel in student.vendored_files(*student.shipped_tests(material))] + [student.RUNTIME]
 
 
 MIN_FUNCTION_LINE = 16
@@ -87,7 +87,7 @@ def fingerprints(material) -> Fingerprints:
         inside.update(range(r.begin, r.end + 1))
     given = {line.strip() for n, line in enumerate(ref.splitlines(), 1) if n not in inside}
     library = set()  # the grading library shipped beside every export: generic code, no answer
-    for path in library_files():
+    for path in library_files(material):
         library.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     solution = {}
     for r in authoring.regions(ref, ref_path):

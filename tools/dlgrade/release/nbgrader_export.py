@@ -179,7 +179,7 @@ def build(material, manifest: list[dict]) -> tuple[Tree, dict[str, bytes]]:
     nb = build_notebook(material, manifest)
     tree.add(f"{base}/{material.aid}.ipynb", notebook.dumps(nb))
     support = Tree()
-    student.vendored(support)
+    student.vendored(support, material)
     student.test_support(material, support, TESTS, {"test_public.py": material.public_tests})
     support.add(f"{TESTS}/pytest.ini", student.RUNTIME_INI)
     for path, dest in material.student_files:

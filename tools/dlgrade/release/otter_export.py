@@ -115,7 +115,7 @@ def student_view(nb: dict, hidden_cells: list[int]) -> dict:
 
 def build(material, manifest: list[dict]) -> tuple[Tree, dict[str, bytes]]:
     support = Tree()
-    student.vendored(support)
+    student.vendored(support, material)
     student.test_support(material, support, PUBLIC, {"test_public.py": material.public_tests})
     support.add(f"{PUBLIC}/pytest.ini", student.RUNTIME_INI)
     for path, dest in material.student_files:

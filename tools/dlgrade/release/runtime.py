@@ -103,8 +103,24 @@ def hidden_folder(source: str, like: Path, name: str = "test_hidden.py", probes:
         if probes is not None:
             (folder / "probes.py").write_text(probes, encoding="utf-8")
         (folder / name).write_text(source, encoding="utf-8")
+        _copy_student_files(like, folder)
         _FOLDERS[key] = folder
     return _FOLDERS[key]
+
+
+def _copy_student_files(like: Path, folder: Path):
+    """The data files shipped beside the notebook (assignment.toml's student_files, e.g. a
+    checkpoint), copied beside the hidden tests, which look for them next to themselves."""
+    toml = like / "assignment.toml"
+    if not toml.exists():
+        return
+    with open(toml, "rb") as f:
+        entries = tomllib.load(f).get("student_files", [])
+    for entry in entries:
+        src = like.parent / entry["dest"]
+        if src.is_file():
+            (folder / entry["dest"]).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, folder / entry["dest"])
 
 
 def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:

@@ -26,8 +26,9 @@ from dlgrade.release import notebook, source
 from dlgrade.release.archive import Tree
 
 CODE = assignments.REPO / "tools" / "dlgrade"
-VENDORED = ["__init__.py", "grading/__init__.py", "grading/plugin.py", "grading/transport.py", "grading/checks.py",
-            "sandbox/__init__.py", "sandbox/codec.py"]
+# The plugin and what it imports; each export adds what its shipped tests and probes import
+# (grading/datasets.py for the hidden tests that train on digits, say), never the sandbox itself.
+VENDORED_ROOTS = ["grading/plugin.py"]
 RUNTIME = CODE / "release" / "runtime.py"
 
 CONFTEST = '''"""Registers dlgrade's pytest plugin, so that plain `pytest` runs the public tests here.
@@ -60,9 +61,50 @@ addopts = --assert=plain -p no:cacheprovider
 """
 
 
-def vendored(tree: Tree, prefix: str = ""):
+def _dlgrade_imports(text: str) -> set[str]:
+    """Files of dlgrade (relative to CODE) that `text` imports at module level, with their packages."""
+    found = set()
+    for node in ast.parse(text).body:
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] != "dlgrade":
+                continue
+            for i in range(1, len(parts) + 1):
+                rel = "/".join(parts[1:i])
+                if (CODE / rel / "__init__.py").is_file():
+                    found.add(f"{rel}/__init__.py" if rel else "__init__.py")
+                elif (CODE / f"{rel}.py").is_file():
+                    found.add(f"{rel}.py")
+    return found
+
+
+def vendored_files(*texts: str | None) -> list[str]:
+    """The grading library a folder of tests needs: VENDORED_ROOTS and what `texts` import, closed
+    over module-level imports (the sandbox launcher, imported lazily, never comes along)."""
+    todo = set(VENDORED_ROOTS) | {"__init__.py"}
+    for text in texts:
+        todo |= _dlgrade_imports(text or "")
+    done: set[str] = set()
+    while todo:
+        rel = todo.pop()
+        done.add(rel)
+        todo |= _dlgrade_imports((CODE / rel).read_text(encoding="utf-8")) - done
+    return sorted(done)
+
+
+def shipped_tests(material) -> list[str]:
+    """Every test and probe text an export may ship, public or hidden."""
+    return [material.public_tests, material.probes, *material.hidden_tests.values()]
+
+
+def vendored(tree: Tree, material, prefix: str = ""):
     """The minimal grading library (and the notebook runtime) under prefix + dlgrade/."""
-    for rel in VENDORED:
+    for rel in vendored_files(*shipped_tests(material)):
         tree.add_file(f"{prefix}dlgrade/{rel}", CODE / rel)
     tree.add_file(f"{prefix}dlgrade/runtime.py", RUNTIME)
 
@@ -117,7 +159,7 @@ def build(material) -> Tree:
     test_support(material, tree, "tests", {"test_public.py": material.public_tests})
     tree.add("tests/conftest.py", CONFTEST.format(module_file=m))
     tree.add("pytest.ini", PYTEST_INI.format(module_file=m))
-    vendored(tree)
+    vendored(tree, material)
     nb = notebook.student_notebook(material)
     tree.add(f"{material.module}.ipynb", notebook.dumps(nb))
     for path, dest in material.student_files:
