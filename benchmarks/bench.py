@@ -313,17 +313,19 @@ def throughput(aid: str, size: int, jobs_list: list[int], workdir: Path) -> dict
         key = "mistake" if k.startswith("mistake:") else k
         mix[key] = mix.get(key, 0) + 1
     return {"aid": aid, "size": size, "runs": runs, "same_scores": same, "mix": mix, "subs": subs,
-            "totals": books[jobs_list[0]]}
+            "totals": books[jobs_list[0]], "results": workdir / f"out-jobs{jobs_list[0]}"}
 
 
-def otter_compare(aid: str, subs: Path, totals: dict[str, str], dlgrade_each: float, sample: int,
+def otter_compare(aid: str, subs: Path, totals: dict[str, str], graded: Path, dlgrade_each: float, sample: int,
                   workdir: Path) -> str:
     """`otter run` on the first `sample` students of the class, through the release's otter export:
-    seconds per submission against dlgrade's, and whether the totals agree."""
+    seconds per submission against dlgrade's; whether the totals agree with dlgrade's, and with
+    dlgrade's results (graded/<student>/results.json) scored all or nothing per question, which is
+    what the export promises (otter_export.expected_score)."""
     exe = Path(PY).with_name("otter")
     if not exe.exists():
         return "not run: otter-grader is not installed (the `.[export]` extra)"
-    from dlgrade.release import bundle, notebook
+    from dlgrade.release import bundle, nbgrader_export, notebook, otter_export, selftest
 
     env = dict(os.environ, PATH=f"{exe.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("PYTEST_ADDOPTS", None)
@@ -336,7 +338,8 @@ def otter_compare(aid: str, subs: Path, totals: dict[str, str], dlgrade_each: fl
     [autograder] = (workdir / "assigned" / "autograder").glob(f"{aid}-autograder_*.zip")
     released = json.loads((workdir / "assigned" / "student" / f"{aid}.ipynb").read_text())
     module = assignments.get(aid).module_file
-    seconds, agree, students = [], 0, sorted(p.name for p in subs.iterdir())[:sample]
+    groups = nbgrader_export.group_tests(selftest.collect(aid))
+    seconds, agree, as_promised, students = [], 0, 0, sorted(p.name for p in subs.iterdir())[:sample]
     for student in students:
         nb = notebook.fill(released, (subs / student / module).read_text())
         notebook.write_path(workdir / f"{student}.ipynb", nb)
@@ -349,11 +352,16 @@ def otter_compare(aid: str, subs: Path, totals: dict[str, str], dlgrade_each: fl
         if proc.returncode != 0 or not result.exists():
             return f"not run: `otter run` failed on {student}: {(proc.stdout + proc.stderr)[-500:]}"
         tests = [t for t in json.loads(result.read_text())["tests"] if t.get("max_score") is not None]
-        agree += abs(sum(t["score"] for t in tests) - float(totals[student])) < 1e-9
+        got = sum(t["score"] for t in tests)
+        agree += abs(got - float(totals[student])) < 1e-9
+        promised = otter_export.expected_score(groups, json.loads((graded / student / "results.json").read_text()))
+        as_promised += abs(got - promised) < 1e-9
     return (f"`otter run` on the first {len(students)} students of the class (their code put into the "
             f"released notebook): {statistics.median(seconds):.1f} s per submission (median, one at a time), "
-            f"against {dlgrade_each:.1f} s for `dlgrade grade --jobs 1`; the totals agree for "
-            f"**{agree} of {len(students)}**. otter runs the whole notebook in a Jupyter kernel with the tests "
+            f"against {dlgrade_each:.1f} s for `dlgrade grade --jobs 1`. otter's total equals dlgrade's for "
+            f"**{agree} of {len(students)}**, and equals dlgrade's results scored all or nothing per question "
+            f"(the export's rule: a question is one grader test function) for **{as_promised} of "
+            f"{len(students)}**. otter runs the whole notebook in a Jupyter kernel with the tests "
             "in the student's process; dlgrade keeps the tests out of it, in a sandbox.")
 
 
@@ -458,7 +466,7 @@ def main(argv=None) -> int:
                       f"efficiency {100 * r['efficiency']:.0f}%; {r['load']}", file=sys.stderr)
             (Path(tmp) / "otter").mkdir()
             each = thr["runs"][0]["wall"] / args.class_size / thr["runs"][0]["jobs"]
-            notes[aid] = otter_compare(aid, thr["subs"], thr["totals"], each, args.otter_sample, Path(tmp) / "otter")
+            notes[aid] = otter_compare(aid, thr["subs"], thr["totals"], thr["results"], each, args.otter_sample, Path(tmp) / "otter")
             print(f"otter: {notes[aid]}", file=sys.stderr)
     text = markdown(info, lat, thr, notes, args, started, time.monotonic() - t0, skipped)
     if args.no_write:

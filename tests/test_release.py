@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from dlgrade import assignments, authoring, mistakes, results, runner
-from dlgrade.release import ReleaseError, bundle, leaks, nbgrader_export, notebook, selftest, source
+from dlgrade.release import ReleaseError, bundle, leaks, nbgrader_export, notebook, otter_export, selftest, source
 
 pytestmark = pytest.mark.xdist_group("release")
 
@@ -240,8 +240,9 @@ def test_gradescope_run_autograder_in_a_simulated_autograder_tree(released, tmp_
 # Every assignment's exports go through the real tools, each in its own xdist group. The expected
 # scores come from dlgrade grading the same code: nbgrader keeps partial credit, so its totals
 # match dlgrade's exactly; otter scores a question (a grader test function) all or nothing.
-# gradient_descent is also graded as the stub; an empty TODO in any assignment is proven worthless
-# in process (test_pipeline.test_todos_left_empty_earn_nothing), which is what otter's stub holds.
+# gradient_descent is also graded as the reference and the stub; an empty TODO in any assignment
+# is proven worthless in process (test_pipeline.test_todos_left_empty_earn_nothing), which is
+# what otter's stub holds.
 
 EXPORTS = [pytest.param(aid, marks=pytest.mark.xdist_group(f"export-{aid}")) for aid in assignments.all_ids()]
 
@@ -264,77 +265,74 @@ def example_mistake(aid: str) -> mistakes.Mistake:
     return mistakes.get(aid, assignments.get(aid).spec["example_mistake"])
 
 
-def graded_by_dlgrade(aid: str, module_source: str, folder: Path) -> dict:
-    folder.mkdir(parents=True)
-    (folder / assignments.get(aid).module_file).write_text(module_source)
-    [result] = runner.grade_trusted_in_process(aid, [(folder, None)])
-    assert result["tests"], result
-    return result
+@pytest.fixture(scope="module")
+def mistake_graded(tmp_path_factory):
+    """mistake_graded(aid) -> dlgrade's results for the example mistake (graded in process, once)."""
+    cache = {}
+
+    def get(aid):
+        if aid not in cache:
+            folder = example_mistake(aid).write(tmp_path_factory.mktemp(f"mistake-{aid}"))
+            [cache[aid]] = runner.grade_trusted_in_process(aid, [(folder, None)])
+            total = results.max_score(cache[aid])
+            assert 0 < cache[aid]["score"] < total, cache[aid]["score"]  # it loses points, but not all
+        return cache[aid]
+    return get
 
 
-def submissions(aid: str, nb: dict, stub: bool) -> dict[str, dict]:
-    """The released notebook filled with the reference, with the example mistake, and (stub=True)
-    as released."""
-    reference = (REPO / "solutions" / aid / f"{aid}.py").read_text()
-    out = {"reference": notebook.fill(nb, reference), "mistake": notebook.fill(nb, example_mistake(aid).source())}
-    if stub:
+def submissions(aid: str, nb: dict) -> dict[str, dict]:
+    """The released notebook filled with the example mistake; for gradient_descent also with the
+    reference and as released (the stub). The mistake alone proves an export works: every question
+    it does not break must pass under the real tool exactly as under dlgrade."""
+    out = {"mistake": notebook.fill(nb, example_mistake(aid).source())}
+    if aid == AID:
+        out["reference"] = notebook.fill(nb, (REPO / "solutions" / aid / f"{aid}.py").read_text())
         out["stub"] = nb
     return out
 
 
-def expected_totals(aid: str, tmp_path: Path, stub: bool) -> dict[str, tuple[float, float]]:
-    """(score, max) per submission as dlgrade grades it; the mistake must lose points but not all."""
-    mistake = graded_by_dlgrade(aid, example_mistake(aid).source(), tmp_path / "dlgrade-mistake")
-    total = results.max_score(mistake)
-    assert 0 < mistake["score"] < total, mistake["score"]
-    out = {"reference": (total, total), "mistake": (round(mistake["score"], 4), total)}
-    if stub:
-        out["stub"] = (0, total)
-    return out
-
-
-def otter_expected(aid: str, result: dict) -> float:
-    """What otter gives for dlgrade's `result`: a question's points only if every test of it passed."""
-    groups = nbgrader_export.group_tests(selftest.collect(aid))
-    titles = [g["title"] for g in groups]
-    assert len(set(titles)) == len(titles), "two grader tests share a title: the mapping below needs unique ones"
-    by_title: dict[str, list[dict]] = {title: [] for title in titles}
-    for t in result["tests"]:  # "title" or "title [parameters]" (a title may hold brackets itself)
-        [title] = [g for g in titles if t["name"] == g or t["name"].startswith(g + " [")][-1:]
-        by_title[title].append(t)
-    assert all(by_title.values()), [g for g, ts in by_title.items() if not ts]
-    return sum(g["points"] for g in groups if all(t["score"] == t["max_score"] for t in by_title[g["title"]]))
-
-
-@pytest.mark.parametrize("aid", EXPORTS)
-def test_nbgrader_generate_assignment_and_autograde(aid, exported, tmp_path):
-    course = tmp_path / "course"
-    shutil.copytree(exported(aid) / "nbgrader", course)
-    proc = run([str(Path(VENV_BIN) / "nbgrader"), "generate_assignment", aid], course)
+@pytest.mark.xdist_group("export-nbgrader")
+def test_nbgrader_generate_assignment_and_autograde_every_assignment(exported, mistake_graded, tmp_path):
+    """One course directory holds all the exports, so that nbgrader starts twice, not twelve times."""
+    course, ids = tmp_path / "course", assignments.all_ids()
+    for aid in ids:
+        config = exported(aid) / "nbgrader" / "nbgrader_config.py"
+        assert not (course / config.name).exists() or (course / config.name).read_text() == config.read_text()
+        shutil.copytree(exported(aid) / "nbgrader", course, dirs_exist_ok=True)
+    proc = run([str(Path(VENV_BIN) / "nbgrader"), "generate_assignment", "*"], course)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    nb = json.loads((course / "release" / aid / f"{aid}.ipynb").read_text())
-    text = json.dumps(nb)
-    assert "BEGIN HIDDEN TESTS" not in text and "check_hidden(globals()" not in text
-    code = "".join(notebook.source_of(c) for c in nb["cells"] if c["cell_type"] == "code")
-    regions = authoring.regions((REPO / "solutions" / aid / f"{aid}.py").read_text())
-    assert code.count("raise NotImplementedError()") == len(regions), "one per TODO"
-    stub = aid == AID
-    subs = submissions(aid, nb, stub)
-    for student_id, content in subs.items():
-        target = course / "submitted" / student_id / aid
-        target.mkdir(parents=True)
-        notebook.write_path(target / f"{aid}.ipynb", content)
-    proc = run([str(Path(VENV_BIN) / "nbgrader"), "autograde", aid], course)
+    subs = {}
+    for aid in ids:
+        nb = json.loads((course / "release" / aid / f"{aid}.ipynb").read_text())
+        text = json.dumps(nb)
+        assert "BEGIN HIDDEN TESTS" not in text and "check_hidden(globals()" not in text, aid
+        code = "".join(notebook.source_of(c) for c in nb["cells"] if c["cell_type"] == "code")
+        regions = authoring.regions((REPO / "solutions" / aid / f"{aid}.py").read_text())
+        assert code.count("raise NotImplementedError()") == len(regions), f"{aid}: one per TODO"
+        subs[aid] = submissions(aid, nb)
+        for student_id, content in subs[aid].items():
+            target = course / "submitted" / student_id / aid
+            target.mkdir(parents=True)
+            notebook.write_path(target / f"{aid}.ipynb", content)
+    proc = run([str(Path(VENV_BIN) / "nbgrader"), "autograde", "*"], course, timeout=1200)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     from nbgrader.api import Gradebook
 
+    scores, expected = {}, {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        scores = {s: (round(gb.find_submission(aid, s).score, 4), gb.find_submission(aid, s).max_score) for s in subs}
-    assert scores == expected_totals(aid, tmp_path, stub), scores
+        for aid in ids:
+            scores[aid] = {s: (round(gb.find_submission(aid, s).score, 4), gb.find_submission(aid, s).max_score)
+                           for s in subs[aid]}
+    for aid in ids:
+        mistake = mistake_graded(aid)
+        total = results.max_score(mistake)
+        graded = {"mistake": (round(mistake["score"], 4), total), "reference": (total, total), "stub": (0, total)}
+        expected[aid] = {label: graded[label] for label in subs[aid]}
+    assert scores == expected
 
 
 @pytest.mark.parametrize("aid", EXPORTS)
-def test_otter_assign_and_otter_run(aid, exported, tmp_path):
+def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
     master = tmp_path / "master"
     shutil.copytree(exported(aid) / "otter", master)
     proc = run([str(Path(VENV_BIN) / "otter"), "assign", "--no-run-tests", f"master/{aid}.ipynb", "out"], tmp_path)
@@ -344,10 +342,7 @@ def test_otter_assign_and_otter_run(aid, exported, tmp_path):
     assert not (student_dir / "dlgrade_hidden").exists()
     nb = json.loads((student_dir / f"{aid}.ipynb").read_text())
     assert "test_hidden" not in json.dumps(nb) and "# BEGIN SOLUTION" not in json.dumps(nb)
-    # gradient_descent: every kind; the others: the example mistake, which passes all but a few questions
-    subs = submissions(aid, nb, stub=aid == AID)
-    if aid != AID:
-        subs = {"mistake": subs["mistake"]}
+    subs = submissions(aid, nb)
     scores = {}
     for label, content in subs.items():
         notebook.write_path(tmp_path / f"{label}.ipynb", content)
@@ -358,10 +353,9 @@ def test_otter_assign_and_otter_run(aid, exported, tmp_path):
         result = json.loads((tmp_path / label / "results.json").read_text())
         graded = [t for t in result["tests"] if t.get("max_score") is not None]
         scores[label] = (sum(t["score"] for t in graded), sum(t["max_score"] for t in graded))
-    mistake = graded_by_dlgrade(aid, example_mistake(aid).source(), tmp_path / "dlgrade-mistake")
+    mistake = mistake_graded(aid)
     total = results.max_score(mistake)
-    expected = {"mistake": (otter_expected(aid, mistake), total)}
-    if aid == AID:
-        expected |= {"reference": (total, total), "stub": (0, total)}
+    expected = {"mistake": (otter_export.expected_score(nbgrader_export.group_tests(selftest.collect(aid)), mistake),
+                            total), "reference": (total, total), "stub": (0, total)}
     assert expected["mistake"][0] < total
-    assert scores == expected, scores
+    assert scores == {label: expected[label] for label in subs}, scores

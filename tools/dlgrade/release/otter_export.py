@@ -136,3 +136,20 @@ def build(material, manifest: list[dict]) -> tuple[Tree, dict[str, bytes]]:
     facing = dict(support.files)
     facing[f"{material.aid}.ipynb"] = notebook.dumps(student_view(nb, hidden_cells)).encode()
     return tree, facing
+
+
+def expected_score(groups: list[dict], result: dict) -> float:
+    """What otter gives for the submission dlgrade graded as `result`: the points of each question
+    (a group of nbgrader_export.group_tests) whose every test earned full marks."""
+    titles = [g["title"] for g in groups]
+    if len(set(titles)) != len(titles):
+        raise ValueError("two grader test functions share a title; questions cannot be told apart")
+    tests: dict[str, list[dict]] = {title: [] for title in titles}
+    for t in result["tests"]:  # named "title" or "title [parameters]" (a title may hold brackets itself)
+        owners = [title for title in titles if t["name"] == title or t["name"].startswith(title + " [")]
+        if not owners:
+            raise ValueError(f"no question for the test {t['name']!r}")
+        tests[max(owners, key=len)].append(t)
+    return sum(g["points"] for g in groups
+               if tests[g["title"]] and all(t["score"] == t["max_score"] for t in tests[g["title"]]))
+
