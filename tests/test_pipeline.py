@@ -38,22 +38,14 @@ def test_stub_scores_zero_with_not_implemented_feedback(aid, grade):
         assert "autograder/" not in t["output"] and "Traceback" not in t["output"], t
 
 
-def empty_todos(source: str) -> str:
-    """The reference with every solution region cut to `...`, as `otter assign` strips it: a TODO
-    left empty makes its function return None, or the value it started from, instead of raising."""
-    lines = source.splitlines()
-    for r in reversed(authoring.regions(source)):
-        indent = lines[r.begin - 1][: len(lines[r.begin - 1]) - len(lines[r.begin - 1].lstrip())]
-        lines[r.begin - 1: r.end] = [f"{indent}..."]
-    return "\n".join(lines) + "\n"
-
-
 @pytest.mark.parametrize("aid", IDS)
 def test_todos_left_empty_earn_nothing(aid, tmp_path):
     """A test must check the student's work, not that doing nothing is harmless (a do-nothing
     numerical_gradient "restores" x; a sample that draws nothing is "reproducible")."""
     a = assignments.get(aid)
-    (tmp_path / a.module_file).write_text(empty_todos(reference_source(aid)))
+    # every solution region cut to `...`, as `otter assign` strips it: a function whose TODO is left
+    # empty returns None, or the value it started from, instead of raising
+    (tmp_path / a.module_file).write_text(authoring.make_stub(reference_source(aid), body="..."))
     [result] = runner.grade_trusted_in_process(aid, [(tmp_path, None)])
     assert result["tests"]
     earned = {t["name"]: t["score"] for t in result["tests"] if t["score"] > 0}

@@ -291,6 +291,12 @@ def submissions(aid: str, nb: dict) -> dict[str, dict]:
     return out
 
 
+def expected_scores(labels, mistake_score: float, total: float) -> dict[str, tuple[float, float]]:
+    """(score, max) per submission label: the mistake as given, the reference full, the stub zero."""
+    graded = {"mistake": (mistake_score, total), "reference": (total, total), "stub": (0, total)}
+    return {label: graded[label] for label in labels}
+
+
 @pytest.mark.xdist_group("export-nbgrader")
 def test_nbgrader_generate_assignment_and_autograde_every_assignment(exported, mistake_graded, tmp_path):
     """One course directory holds all the exports, so that nbgrader starts twice, not twelve times."""
@@ -325,9 +331,7 @@ def test_nbgrader_generate_assignment_and_autograde_every_assignment(exported, m
                            for s in subs[aid]}
     for aid in ids:
         mistake = mistake_graded(aid)
-        total = results.max_score(mistake)
-        graded = {"mistake": (round(mistake["score"], 4), total), "reference": (total, total), "stub": (0, total)}
-        expected[aid] = {label: graded[label] for label in subs[aid]}
+        expected[aid] = expected_scores(subs[aid], round(mistake["score"], 4), results.max_score(mistake))
     assert scores == expected
 
 
@@ -355,7 +359,6 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
         scores[label] = (sum(t["score"] for t in graded), sum(t["max_score"] for t in graded))
     mistake = mistake_graded(aid)
     total = results.max_score(mistake)
-    expected = {"mistake": (otter_export.expected_score(nbgrader_export.group_tests(selftest.collect(aid)), mistake),
-                            total), "reference": (total, total), "stub": (0, total)}
-    assert expected["mistake"][0] < total
-    assert scores == {label: expected[label] for label in subs}, scores
+    otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(selftest.collect(aid)), mistake)
+    assert otter_mistake < total
+    assert scores == expected_scores(subs, otter_mistake, total), scores

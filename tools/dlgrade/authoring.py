@@ -54,7 +54,8 @@ def regions(source: str, filename: str = "<solution>") -> list[Region]:
     return found
 
 
-def make_stub(source: str, filename: str = "<solution>") -> str:
+def make_stub(source: str, filename: str = "<solution>", body: str = "raise NotImplementedError") -> str:
+    """Each solution region becomes a TODO hint (unless one precedes it) and `body` at its indentation."""
     regions(source, filename)  # validates
     out, inside = [], False
     for line in source.splitlines():
@@ -63,7 +64,7 @@ def make_stub(source: str, filename: str = "<solution>") -> str:
             indent = line[: len(line) - len(line.lstrip())]
             if not (out and TODO.match(out[-1])):
                 out.append(f"{indent}# TODO: implement this part.")
-            out.append(f"{indent}raise NotImplementedError")
+            out.append(f"{indent}{body}")
             inside = True
         elif marker == END:
             inside = False
