@@ -183,21 +183,40 @@ def _body(cheat: str | Cheat | None, source: str | None, aid: str) -> str:
     return source if source is not None else honest_source(aid) + "\n\n# ---- the cheat ----\n" + cheat.source
 
 
-def _fill(body: str, tag: str, marker: Path, out: Path, port: int | None) -> str:
-    for key, value in {"__TAG__": tag, "__MARKER__": str(marker), "__OUT__": str(out), "__PORT__": str(port or 9)}.items():
+def _fill(body: str, tag: str, marker: Path, out: Path, port: int | None, decoy: Path | None = None) -> str:
+    for key, value in {"__TAG__": tag, "__MARKER__": str(marker), "__OUT__": str(out), "__PORT__": str(port or 9),
+                       "__DECOY__": str(decoy or "/nonexistent")}.items():
         body = body.replace(key, value)
     return body
+
+
+def plant_decoy(workdir: Path, aid: str = AID) -> Path:
+    """A world-readable copy of the reference solution outside the course, in the run's own work
+    folder (so the test does not depend on what else lies on this disk): what a stray checkout or
+    last year's release would be. Returns the module's path."""
+    module = workdir / "decoy" / "solutions" / aid / assignments.get(aid).module_file
+    module.parent.mkdir(parents=True)
+    module.write_text((REPO / "solutions" / aid / module.name).read_text())
+    for path in [module, *module.parents]:
+        if path == workdir:
+            break
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return module
 
 
 def grade(cheat: str | Cheat | None = None, *, source: str | None = None, mode: str = "", limits: str = FAST_LIMITS,
           time_budget: float = 60, extra_files: dict | None = None, as_zip: dict | None = None, cli: bool = False,
           port: int | None = None, tests: str | None = None, aid: str = AID, settle: float = 0.0,
-          extra_env: dict | None = None) -> Outcome:
-    """Grade honest + cheat (or `source`) in sandbox `mode` and check what every run must satisfy."""
+          extra_env: dict | None = None, decoy: bool = False, allow_weak: bool = False) -> Outcome:
+    """Grade honest + cheat (or `source`) in sandbox `mode` and check what every run must satisfy.
+
+    decoy: plant a world-readable copy of the reference outside the course (__DECOY__ is its path);
+    allow_weak: grade even without filesystem isolation (--allow-weak-isolation)."""
     tag, workdir, marker = _new_run()
     private_tmp = workdir / "tmp"
     out = workdir / "out" / "results.json" if cli else None
-    body = _fill(_body(cheat, source, aid), tag, marker, out or workdir / "results.json", port)
+    planted = plant_decoy(workdir, aid) if decoy else None
+    body = _fill(_body(cheat, source, aid), tag, marker, out or workdir / "results.json", port, planted)
     folder = workdir / "submission"
     folder.mkdir()
     module = assignments.get(aid).module_file
@@ -218,7 +237,7 @@ def grade(cheat: str | Cheat | None = None, *, source: str | None = None, mode: 
             (folder / name).write_text(text)
     protected = _digest(REPO / "autograder" / aid, REPO / "solutions" / aid)
     env = {"DLGRADE_SANDBOX": mode or None, "DLGRADE_LIMITS": limits or None, "TMPDIR": str(private_tmp),
-           **(extra_env or {})}
+           "DLGRADE_ALLOW_WEAK_ISOLATION": "1" if allow_weak else None, **(extra_env or {})}
     start = time.monotonic()
     log = ""
     with _environment(env):
@@ -306,7 +325,7 @@ def _autograder_paths(body: str, root: Path) -> str:
 def grade_via_run_autograder(cheat: str | Cheat | None = None, *, autograder: Path, source: str | None = None,
                              mode: str = "", limits: str = FAST_LIMITS, extra_files: dict | None = None,
                              symlinks: dict | None = None, aid: str = AID, settle: float = 0.0,
-                             graded: bool = True) -> Outcome:
+                             graded: bool = True, decoy: bool = False) -> Outcome:
     """Grade honest + cheat (or `source`) with the released Gradescope autograder: its run_autograder
     in a simulated /autograder tree, as tests/test_release.py does, then check what every run must.
 
@@ -320,7 +339,8 @@ def grade_via_run_autograder(cheat: str | Cheat | None = None, *, autograder: Pa
     tag, workdir, marker = _new_run()
     root = workdir / "autograder"
     out = root / "results" / "results.json"
-    body = _autograder_paths(_fill(_body(cheat, source, aid), tag, marker, out, None), root)
+    planted = plant_decoy(workdir, aid) if decoy else None
+    body = _autograder_paths(_fill(_body(cheat, source, aid), tag, marker, out, None, planted), root)
     shutil.copytree(autograder, root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     folder = root / "submission"

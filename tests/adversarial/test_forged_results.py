@@ -62,6 +62,6 @@ def test_without_namespaces_or_uid_a_daemon_is_still_reaped():
     not guarded against: docs/security.md says not to grade untrusted code this way.)"""
     cheat = load("forge_results_daemon")
     source = cheat.source.replace('("__OUT__", "/autograder/results/results.json")', "()")
-    outcome = grade(dataclasses.replace(cheat, source=source), mode="none", settle=1.0)
+    outcome = grade(dataclasses.replace(cheat, source=source), mode="none", settle=1.0, allow_weak=True)
     assert "daemon started" in outcome.all_output
     assert outcome.result["score"] == 0

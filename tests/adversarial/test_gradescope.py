@@ -97,19 +97,34 @@ def test_a_daemon_that_outlives_the_call_is_dead_before_autograder_results_are_w
 
 @pytest.mark.parametrize("mode", list(MODES.values()), ids=list(MODES))
 def test_neither_autograder_source_nor_anything_else_on_disk_gives_the_hidden_tests_away(autograder, mode):
-    search, snoop = load("search_disk"), load("gradescope_root")
-    cheat = dataclasses.replace(search, name="search_disk+gradescope_root", targets=search.targets | snoop.targets,
-                                source=search.source + "\n\n" + snoop.source)
-    outcome = run(cheat, autograder, mode, source=None)
-    outcome.assert_secure(cheat.targets)
-    printed = outcome.output_of("sigmoid")
-    assert "FOUND nothing" in printed, printed[-1500:]
-    assert "SNOOPED: nothing under" in outcome.output_of("predict"), outcome.output_of("predict")[-1500:]
-    for leak in ("STOLEN", "READ /", "WROTE in", "LISTED /", GRADESCOPE_SECRET, "def test_"):
+    """Each mode keeps exactly its promise, on a disk that holds a world-readable copy of the
+    reference outside the course (planted by the test, so nothing else on this disk matters):
+    bubblewrap and Landlock keep it out of reach; with neither, run_autograder grades anyway (a
+    Gradescope container holds nothing but the autograder) and says WEAK ISOLATION in the results,
+    while /autograder itself stays closed to the sandbox uid."""
+    search, snoop, decoy = load("search_disk"), load("gradescope_root"), load("read_decoy")
+    cheat = dataclasses.replace(search, name="search_disk+gradescope_root+read_decoy",
+                                targets=search.targets | snoop.targets | decoy.targets,
+                                source="\n\n".join(c.source for c in (search, snoop, decoy)))
+    outcome = run(cheat, autograder, mode, source=None, decoy=True)
+    for leak in ("READ /", "WROTE in", "LISTED /", GRADESCOPE_SECRET, "def test_"):
         assert leak not in outcome.all_output, leak
+    assert "SNOOPED: nothing under" in outcome.output_of("predict"), outcome.output_of("predict")[-1500:]
     assert sorted(outcome.out_files) == ["results.json"]
-    filesystem = outcome.result["extra_data"]["mechanisms"]["filesystem"]
-    assert ("bubblewrap" if not mode else "hidden from the sandbox uid") in filesystem, filesystem
+    mechanisms = outcome.result["extra_data"]["mechanisms"]
+    if mechanisms["filesystem_isolated"]:
+        outcome.assert_secure(cheat.targets)
+        assert "DECOY unreadable" in outcome.output_of("sigmoid"), outcome.output_of("sigmoid")[-1500:]
+        assert "FOUND nothing" in outcome.output_of("softmax"), outcome.output_of("softmax")[-1500:]
+        assert "WEAK ISOLATION" not in outcome.result["output"]
+        assert ("bubblewrap" if not mode else "Landlock") in mechanisms["filesystem"], mechanisms["filesystem"]
+    else:  # the weakest mode: the promise is /autograder closed, and a loud warning
+        assert mode == GRADESCOPE_NO_LANDLOCK
+        assert "DECOY READ" in outcome.output_of("sigmoid")  # the documented gap: outside /autograder is readable
+        assert "WEAK ISOLATION" in outcome.result["output"]
+        assert "hidden from the sandbox uid" in mechanisms["filesystem"], mechanisms["filesystem"]
+        for test in outcome.tests_of("predict"):  # what /autograder holds stays out of reach
+            assert test["score"] == 0, test
 
 
 def test_a_module_that_is_a_symlink_to_the_hidden_tests_is_refused_unread(autograder):

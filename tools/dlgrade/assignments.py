@@ -1,12 +1,58 @@
-"""Where things live, and which assignments exist (every autograder/<id>/assignment.toml)."""
+"""Where the course lives, and which assignments it has (every autograder/<id>/assignment.toml).
+
+A course is a folder: `autograder/<id>/assignment.toml` for each assignment, beside `solutions/`,
+`assignments/` and `tests/mistakes/`. dlgrade finds it, in this order: `--course DIR` (which sets
+DLGRADE_COURSE), the DLGRADE_COURSE environment variable, the current folder or the nearest of its
+parents that is a course, and last the checkout this package was installed from in editable mode.
+"""
 from __future__ import annotations
 
+import functools
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parent  # the dlgrade package itself (its grading code)
+COURSE_ENV = "DLGRADE_COURSE"
 ORDER = ["gradient_descent", "backprop", "conv", "attention", "decoding", "transfer_learning"]
+
+
+class CourseNotFound(LookupError):
+    pass
+
+
+def is_course(folder: Path) -> bool:
+    return any((folder / "autograder").glob("*/assignment.toml"))
+
+
+def root() -> Path:
+    """The course folder (see the module docstring); raises CourseNotFound with what to do."""
+    return _root(os.environ.get(COURSE_ENV) or None, os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _root(given: str | None, cwd: str) -> Path:
+    if given:
+        folder = Path(given).expanduser().resolve()
+        if not is_course(folder):
+            raise CourseNotFound(f"{COURSE_ENV}={given}: not a course folder (no autograder/<id>/assignment.toml in it)")
+        return folder
+    here = Path(cwd).resolve()
+    for folder in (here, *here.parents):
+        if is_course(folder):
+            return folder
+    checkout = PACKAGE.parents[1]  # tools/dlgrade inside a course checkout (an editable install)
+    if is_course(checkout):
+        return checkout
+    raise CourseNotFound(f"no course folder found in {here} or its parents: run dlgrade inside a course (a folder "
+                         "with autograder/<id>/assignment.toml), or pass --course DIR, or set DLGRADE_COURSE=DIR")
+
+
+def __getattr__(name: str):
+    if name == "REPO":  # the course folder, resolved when asked (it depends on the current folder)
+        return root()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -14,6 +60,7 @@ class Assignment:
     id: str
     title: str
     spec: dict
+    course: Path
 
     @property
     def module_file(self) -> str:
@@ -21,15 +68,15 @@ class Assignment:
 
     @property
     def grader_dir(self) -> Path:
-        return REPO / "autograder" / self.id
+        return self.course / "autograder" / self.id
 
     @property
     def solution_dir(self) -> Path:
-        return REPO / "solutions" / self.id
+        return self.course / "solutions" / self.id
 
     @property
     def stub_dir(self) -> Path:
-        return REPO / "assignments" / self.id
+        return self.course / "assignments" / self.id
 
 
 class UnknownAssignment(LookupError):
@@ -37,15 +84,16 @@ class UnknownAssignment(LookupError):
 
 
 def all_ids() -> list[str]:
-    found = sorted(p.parent.name for p in (REPO / "autograder").glob("*/assignment.toml"))
+    found = sorted(p.parent.name for p in (root() / "autograder").glob("*/assignment.toml"))
     return [a for a in ORDER if a in found] + [a for a in found if a not in ORDER]
 
 
 def get(aid: str) -> Assignment:
-    path = REPO / "autograder" / aid / "assignment.toml"
+    course = root()
+    path = course / "autograder" / aid / "assignment.toml"
     if not path.exists():
         known = ", ".join(all_ids()) or "none"
-        raise UnknownAssignment(f"unknown assignment {aid!r} (known: {known})")
+        raise UnknownAssignment(f"unknown assignment {aid!r} in the course at {course} (known: {known})")
     with open(path, "rb") as f:
         spec = tomllib.load(f)
-    return Assignment(aid, spec.get("title", aid), spec)
+    return Assignment(aid, spec.get("title", aid), spec, course)

@@ -369,6 +369,8 @@ def up_to_date(path: Path, aid: str, sha: str, version: str) -> dict | None:
     extra = stored.get("extra_data") if isinstance(stored, dict) else None
     if not isinstance(extra, dict) or not isinstance(stored.get("tests"), list):
         return None
+    if extra.get("error"):
+        return None  # not graded last time (a grading failure): grade it now
     if extra.get("assignment") == aid and extra.get("submission_sha256") == sha and extra.get("grader_version") == version:
         return stored
     return None
@@ -395,6 +397,7 @@ class ClassGrader:
         self.stopping = threading.Event()
         self.version = runner.grader_version(aid)
         launcher.mechanisms()  # probe the sandbox once, before the threads start
+        runner.preflight(aid)  # a machine that cannot grade stops here, before anyone gets a zero
 
     # one submission, on a pool thread
     def grade_one(self, sub: Submission, progress: Progress) -> Entry | None:
@@ -427,11 +430,18 @@ class ClassGrader:
             with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
                 (Path(tmp) / module_file).write_bytes(source)
                 result = self.runner.grade(self.assignment.id, Path(tmp), time_budget=self.time_budget)
-        except Exception as e:  # a grader bug must not stop the class
-            result = results.failure("The grader could not run; your instructor has been told.",
-                                     time.monotonic() - start, dict(extra, submission_sha256=sha,
-                                                                     grader_error=traceback.format_exc()[-4000:]))
-            result["extra_data"]["error"] = f"{type(e).__name__}: {e}"
+        except Exception as e:  # grading failed, not the student: listed as not graded, never a zero
+            if self.stopping.is_set():
+                progress.abandoned()
+                return None
+            detail = str(e) if isinstance(e, self.runner.GradingFailed) else f"{type(e).__name__}: {e}"
+            result = results.failure("Your submission could not be graded because of a problem on the grading side; "
+                                     "your instructor has been told.", time.monotonic() - start,
+                                     dict(extra, submission_sha256=sha, error=f"grading failed: {detail}",
+                                          grader_error=(getattr(e, "log", "") or traceback.format_exc())[-4000:]))
+            self._write(folder, result)
+            progress.finished(sub.student, f"GRADING FAILED ({detail[:200]})", graded=False)
+            return Entry(sub, result, "error")
         wall = time.monotonic() - start
         if self._interrupted(result):
             progress.abandoned()
@@ -542,6 +552,9 @@ def feedback_markdown(assignment, student: str, result: dict) -> str:
     tests = result.get("tests") or []
     total = results.max_score(result)
     lines = [f"# {assignment.title}: feedback for {student}", ""]
+    mechanisms = (result.get("extra_data") or {}).get("mechanisms") or {}
+    if mechanisms.get("filesystem_isolated") is False:
+        lines += [f"> **{WEAK_NOTE}**", ""]
     if not tests:
         lines += [f"**Score: {result.get('score', 0):g}**", "", result.get("output", "").strip() or "No tests ran.", ""]
         return "\n".join(lines)
@@ -564,6 +577,10 @@ def feedback_markdown(assignment, student: str, result: dict) -> str:
     lines += ["---", f"Graded by dlgrade (grader {extra.get('grader_version', '?')}, "
               f"submission sha256 {str(extra.get('submission_sha256') or '?')[:12]}). {result.get('output', '')}".rstrip(), ""]
     return "\n".join(lines)
+
+
+WEAK_NOTE = ("Graded with weak isolation (no bubblewrap, no Landlock): the instructor allowed it for a machine "
+             "that holds nothing but the graders")
 
 
 def _vis(test: dict) -> str:
@@ -630,6 +647,7 @@ def cli(args) -> int | None:
           file=sys.stderr)
     grader = ClassGrader(a.id, out, jobs=jobs, force=args.force, time_budget=args.time_budget)
     summary = grader.run(subs, notes)
+    failed_runs = [e for e in summary.entries if str((e.result.get("extra_data") or {}).get("error", "")).startswith("grading failed")]
     if summary.interrupted:
         print(f"dlgrade: interrupted; {summary.count('graded')} graded in this run are saved. "
               "Run the same command again to grade the rest.", file=sys.stderr)
@@ -640,6 +658,10 @@ def cli(args) -> int | None:
           f"could not be graded {summary.count('error')}  ({_clock(summary.elapsed)})")
     print(f"mean score {mean:.2f} over {len(scores)} submissions")
     print(f"wrote {out / 'gradebook.csv'}, {out / 'report.html'} and {out}/<student>/results.json, feedback.md")
+    if failed_runs:
+        print(f"dlgrade: GRADING FAILED for {len(failed_runs)} submission(s) (not their fault; listed as not graded "
+              f"in the gradebook): {', '.join(e.student for e in failed_runs[:10])}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -9,8 +9,14 @@
     dlgrade verify [ID ...] [--thorough]          reference full, stub zero, every catalog mistake caught
     dlgrade release [ID ...] [--out dist]         student.zip, gradescope.zip, nbgrader/, otter/ per assignment
 
+`--course DIR` (before the subcommand) names the course folder; by default it is $DLGRADE_COURSE,
+else the current folder or its nearest parent holding autograder/<id>/assignment.toml.
+
 Exit status: 0 when the command did its job (whatever a student scored), 1 when a check found a
-problem, 2 when it could not run (unknown assignment, missing module file, unreadable zip).
+problem, 2 when it could not run (no course, unknown assignment, missing module file, unreadable
+zip), 3 when grading itself failed for a reason that is not the submission's (the sandbox cannot
+import the assignment's libraries, the grader crashed, isolation too weak without
+--allow-weak-isolation): no score is given for it.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from dlgrade import assignments, authoring, mistakes, results
+from dlgrade.runner import GradingFailed
 from dlgrade.submission import SubmissionError
 
 
@@ -34,8 +41,8 @@ def _ids(given: list[str]) -> list[str]:
 
 def cmd_stubs(args) -> int:
     ids = _ids(args.ids)
-    changed = authoring.sync_stubs(assignments.REPO, ids, check=args.check)
-    rel = [str(p.relative_to(assignments.REPO)) for p in changed]
+    changed = authoring.sync_stubs(assignments.root(), ids, check=args.check)
+    rel = [str(p.relative_to(assignments.root())) for p in changed]
     if args.check:
         if rel:
             print("stubs out of date (run `dlgrade stubs`):\n  " + "\n  ".join(rel))
@@ -46,9 +53,22 @@ def cmd_stubs(args) -> int:
     return 0
 
 
+def _isolation(args) -> None:
+    """--allow-weak-isolation, and a warning on the terminal whenever isolation is weak."""
+    from dlgrade.sandbox import launcher
+
+    if getattr(args, "allow_weak_isolation", False):
+        os.environ[launcher.ALLOW_WEAK_ENV] = "1"  # the grading processes inherit it
+    if not launcher.mechanisms()["filesystem_isolated"]:
+        allowed = launcher.weak_isolation_allowed()
+        print(f"dlgrade: WARNING: {launcher.WEAK_WARNING}" + ("; graded anyway (--allow-weak-isolation)." if allowed else
+              "; grading will be refused (see --allow-weak-isolation)."), file=sys.stderr)
+
+
 def cmd_grade(args) -> int:
     from dlgrade import batch, runner
 
+    _isolation(args)
     code = batch.cli(args)  # a folder of submissions: grade the class into --out OUTDIR
     if code is not None:
         return code
@@ -70,7 +90,7 @@ def cmd_demo(args) -> int:
     from dlgrade.release import selftest
 
     ids = _ids(args.ids)
-    authoring.sync_stubs(assignments.REPO, ids)
+    authoring.sync_stubs(assignments.root(), ids)
     print(f"stubs regenerated for: {', '.join(ids)}\n")
     rows = []
     graded = {}  # (id, folder) -> the reference's and the stub's gradings, reused by the release's self-test
@@ -119,6 +139,8 @@ def cmd_verify(args) -> int:
         mark = "ok " if outcome.ok else "BAD"
         print(f"[{done:>3}/{total}] {mark} {outcome.assignment}:{outcome.subject}", file=sys.stderr, flush=True)
 
+    if args.thorough:
+        _isolation(args)
     outcomes = verify.run(ids, jobs=args.jobs, progress=progress, thorough=args.thorough)
     print(verify.table(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
@@ -140,6 +162,8 @@ def cmd_release(args) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dlgrade", description="Autograded deep-learning assignments.")
+    parser.add_argument("--course", metavar="DIR", help="the course folder (default: $DLGRADE_COURSE, else the "
+                        "current folder or the nearest parent with autograder/<id>/assignment.toml)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("stubs", help="generate the student stubs from the reference solutions")
@@ -159,6 +183,9 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print the results JSON instead of a table")
     p.add_argument("--time-budget", type=float, default=None, help="seconds of student run time in all")
     p.add_argument("--show", type=int, default=20, help="print the feedback of at most this many failed tests")
+    p.add_argument("--allow-weak-isolation", action="store_true", help="grade even where neither bubblewrap nor "
+                   "Landlock can hide this machine's files from the submission (only on a machine that holds "
+                   "nothing but the graders; every result and feedback file then says so)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example, release to dist/")
@@ -172,6 +199,7 @@ def main(argv=None) -> int:
     p.add_argument("--thorough", action="store_true",
                    help="grade every catalog entry fully in the sandbox and list every test that catches it "
                    "(default: all entries in one trusted process, each stopped at the first test that catches it)")
+    p.add_argument("--allow-weak-isolation", action="store_true", help="with --thorough: as for `grade`")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("release", help="package assignments: student.zip, gradescope.zip, nbgrader/, otter/",
@@ -183,11 +211,19 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_release)
 
     args = parser.parse_args(argv)
+    if args.course:
+        os.environ[assignments.COURSE_ENV] = os.path.abspath(args.course)  # the graders' processes inherit it
     try:
         return args.func(args)
-    except (SubmissionError, assignments.UnknownAssignment, authoring.MarkerError) as e:
+    except (SubmissionError, assignments.UnknownAssignment, assignments.CourseNotFound, authoring.MarkerError) as e:
         print(f"dlgrade: error: {e}", file=sys.stderr)
         return 2
+    except GradingFailed as e:
+        print(f"dlgrade: GRADING FAILED: {e}\nNo score was given. This is a problem of the grading machine or the "
+              "graders, not of the submission.", file=sys.stderr)
+        if e.log.strip():
+            print(f"--- grader log (end) ---\n{e.log[-3000:]}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

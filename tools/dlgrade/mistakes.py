@@ -13,7 +13,11 @@ from pathlib import Path
 
 from dlgrade import assignments
 
-CATALOG = assignments.REPO / "tests" / "mistakes"
+
+
+def catalog() -> Path:
+    """tests/mistakes/ of the course."""
+    return assignments.root() / "tests" / "mistakes"
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Mistake:
 
 
 def catalog(aid: str) -> list[Mistake]:
-    return [Mistake(aid, p.stem, p) for p in sorted((CATALOG / aid).glob("*.py")) if not p.name.startswith("_")]
+    return [Mistake(aid, p.stem, p) for p in sorted((catalog() / aid).glob("*.py")) if not p.name.startswith("_")]
 
 
 def get(aid: str, name: str) -> Mistake:

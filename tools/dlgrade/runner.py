@@ -24,6 +24,15 @@ GRADER_TIMEOUT = 1800  # seconds for the whole trusted pytest run, a backstop be
 PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--assert=plain", "--no-header", "-p", "no:randomly")
 
 
+class GradingFailed(RuntimeError):
+    """Grading could not be done for a reason that is not the submission's (the sandbox cannot
+    import the libraries, a grader needs a missing package, isolation too weak): no score."""
+
+    def __init__(self, message: str, log: str = ""):
+        super().__init__(message)
+        self.log = log
+
+
 def grader_env() -> dict:
     """The trusted pytest process's environment: fixed hash seed, no .pyc, no pytest options of ours."""
     env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
@@ -64,12 +73,37 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
     extra = {"assignment": assignment.id, "submission_sha256": sha, "grader_version": grader_version(assignment.id),
              "sandbox": launcher.describe_mechanisms(), "mechanisms": launcher.mechanisms()}
     lines = _read_report(report)
+    faults = [r["message"] for r in lines if r.get("kind") == "run_error"]
+    if faults:
+        raise GradingFailed(f"grading {assignment.id} failed (not the submission's fault): {faults[0]}", log)
     try:
         result = results.from_report(lines, elapsed, output=f"Graded in a sandbox: {extra['sandbox']}.", extra=extra)
     except ValueError:
-        result = results.failure("The grader could not run; your instructor has been told.", elapsed, extra)
-        result["extra_data"]["grader_log"] = log
+        raise GradingFailed(f"grading {assignment.id} failed: the grader produced no results", log) from None
     return result
+
+
+def preflight(aid: str) -> None:
+    """Before a class is graded: the sandbox can start here and import the assignment's libraries
+    (a worker on an empty module). Raises GradingFailed saying what to fix, so a broken machine
+    stops the run at once instead of giving every student a zero."""
+    from dlgrade.grading.plugin import Assignment as GraderSpec
+    from dlgrade.grading.transport import GraderFault, SandboxTransport
+
+    assignment = assignments.get(aid)
+    config = GraderSpec(assignment.grader_dir).worker_config()
+    with tempfile.TemporaryDirectory(prefix="dlgrade-preflight-") as tmp:
+        empty = Path(tmp) / assignment.module_file
+        empty.write_text("")
+        transport = SandboxTransport(empty, config, launcher.Limits())
+        try:
+            failed = transport.start()
+        except GraderFault as e:
+            raise GradingFailed(f"grading {aid} cannot start: {e}") from None
+        finally:
+            transport.close()
+    if failed:
+        raise GradingFailed(f"grading {aid} cannot start: an empty module failed to load: {failed.get('message')}")
 
 
 def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]], exitfirst: bool = False) -> list[dict]:
@@ -127,11 +161,10 @@ def grader_version(aid: str | None = None) -> str:
     autograder/ files and the grading code (not batch.py, report.py, cli.py, ...), so a new
     assignment or a report tweak does not invalidate the grades of a class already graded."""
     h = hashlib.sha256()
-    root = assignments.REPO
+    root, code = assignments.root(), assignments.PACKAGE
     if aid is None:
-        files = [f for folder in (root / "autograder", root / "tools" / "dlgrade") for f in folder.rglob("*")]
+        files = [f for folder in (root / "autograder", code) for f in folder.rglob("*")]
     else:
-        code = root / "tools" / "dlgrade"
         files = [f for f in (root / "autograder").iterdir() if f.is_file()]
         files += list((root / "autograder" / aid).rglob("*"))
         for name in GRADING_CODE:
@@ -140,7 +173,9 @@ def grader_version(aid: str | None = None) -> str:
         if f.parent.parent.name == "autograder" and f.name == "notebook.py":
             continue  # autograder/<id>/notebook.py: the student notebook's cells, never a grade
         if f.is_file() and f.suffix in (".py", ".toml", ".ini"):
-            h.update(str(f.relative_to(root)).encode())
+            # named relative to the course or the package, so a checkout and a wheel hash alike
+            base = code.parent if f.is_relative_to(code) else root
+            h.update(str(f.relative_to(base)).encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from dlgrade.grading.checks import Fail
-from dlgrade.grading.transport import LocalTransport, SandboxTransport, Student, StudentProblem
+from dlgrade.grading.transport import GraderFault, LocalTransport, SandboxTransport, Student, StudentProblem
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 SUMMARY_LIMIT = 4000
@@ -51,6 +51,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
     config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date or after_published")
     config.stash[_STATE] = state = _State(config)
+    config.pluginmanager.register(_CollectionWatch(state), "dlgrade-collection-watch")
     if config.getoption("--dlgrade-submission"):
         for arg in config.args:
             state.prestart(Path(arg))
@@ -212,6 +213,32 @@ def pytest_collection_finish(session):
     state.write({"kind": "manifest", "tests": manifest, "started": time.time()})
 
 
+def grader_fault(excinfo) -> str | None:
+    """Why this exception is the grading run's failure rather than the student's, or None.
+
+    GraderFault: the sandbox could not start. An ImportError raised in this trusted process: a
+    grader needs a package the environment lacks (the student's own import errors arrive wrapped
+    as StudentProblem)."""
+    exc = excinfo.value
+    if isinstance(exc, GraderFault):
+        return str(exc)
+    if isinstance(exc, ImportError):
+        return f"a grader could not import what it needs: {type(exc).__name__}: {exc}"
+    return None
+
+
+class _CollectionWatch:
+    """A test file that cannot even be collected (a package missing) fails the run, not a student."""
+
+    def __init__(self, state: "_State"):
+        self.state = state
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.state.write({"kind": "run_error", "id": report.nodeid,
+                              "message": f"could not collect {report.nodeid}: {str(report.longrepr)[-3000:]}"})
+
+
 def feedback(excinfo) -> str:
     """What the student reads for a failure: our own message, never a grader traceback."""
     exc = excinfo.value
@@ -231,6 +258,12 @@ def pytest_runtest_makereport(item, call):
     if report.when == "setup" and report.passed:
         return
     if report.when == "teardown" and not report.failed:
+        return
+    fault = grader_fault(call.excinfo) if call.excinfo is not None else None
+    if fault is not None:  # no score for anyone: the whole run is reported as failed
+        state.write({"kind": "run_error", "id": item.nodeid, "message": fault})
+        report.longrepr = f"GRADING FAILED (not the submission's fault): {fault}"
+        item.session.shouldstop = "grading failed"
         return
     c: Credit | None = item.stash.get(_CREDIT, None)
     messages = list(c.failed) if c else []

@@ -25,6 +25,11 @@ from pathlib import Path
 from dlgrade.sandbox import codec, limit_overrides
 
 
+class GraderFault(Exception):
+    """Grading itself failed (the sandbox cannot import the assignment's libraries, the worker died
+    before any student code ran, isolation too weak): an error of the run, never a student's score."""
+
+
 class StudentProblem(Exception):
     """Something about the student's code that a test reports as a failure (never a grader bug)."""
 
@@ -222,6 +227,11 @@ class SandboxTransport:
                 return
             self.worker, self._spawned = worker, True
 
+    def start(self) -> dict | None:
+        """Start the worker now; the submission's import error record, or None (GraderFault when the
+        sandbox itself cannot start)."""
+        return self._ensure()
+
     def _ensure(self):
         """Start a worker if none is running; return the import error record if that failed."""
         if self._spawned:  # prestart()'s worker: only its first reply is still to come
@@ -233,17 +243,33 @@ class SandboxTransport:
                 self.worker.dispose()
             self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
         start = time.monotonic()
-        try:
-            reply = self.worker.start()
-        except self._launcher.WorkerError as e:
-            reply = {"ok": False, "error": {"type": "WorkerError", "message": _worker_failure(e.kind, e.detail, "the import"),
-                                            "forbidden": e.kind == "forbidden"}}
+        reply = self._start_worker()
         self.budget_left -= time.monotonic() - start
         if not reply["ok"]:
             error = reply.get("error") if type(reply.get("error")) is dict else {}
             self.import_error = dict(error, stage="import")
             self.worker.close()
         return self.import_error
+
+    def _start_worker(self) -> dict:
+        """The worker's reply to importing the submission. A worker that failed before the submission
+        ran is the machine's fault: "startup" (it died or hung) is retried once, "setup" (it could
+        not import the libraries, ...) is not; both then raise GraderFault."""
+        for attempt in (1, 2):
+            try:
+                return self.worker.start()
+            except self._launcher.WorkerError as e:
+                if e.kind == "startup" and attempt == 1:
+                    self.worker.dispose()
+                    self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
+                    continue
+                if e.kind in ("startup", "setup"):
+                    hint = self._launcher.setup_failure_hint(e.detail)
+                    raise GraderFault(f"the sandboxed worker could not start: {e.detail.strip()}"
+                                      + (f"\n{hint}" if hint else "")) from None
+                return {"ok": False, "error": {"type": "WorkerError", "forbidden": e.kind == "forbidden",
+                                               "message": _worker_failure(e.kind, e.detail, "the import")}}
+        raise AssertionError("unreachable")
 
     def run(self, request, label, timeout):
         if self.budget_left <= 0:

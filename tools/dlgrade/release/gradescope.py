@@ -23,7 +23,6 @@ from dlgrade import assignments, runner
 from dlgrade.release import source, student
 from dlgrade.release.archive import Tree
 
-REPO = assignments.REPO
 
 SETUP = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image for {aid}.
@@ -76,6 +75,10 @@ chmod go-rwx "$ROOT" "$ROOT/results"
 chmod -R go-rwx "$SOURCE"
 # ... and the sandbox checks from the sandbox uid that $ROOT stays closed, and reports it.
 export DLGRADE_SECRET_PATHS="$ROOT${{DLGRADE_SECRET_PATHS:+:$DLGRADE_SECRET_PATHS}}"
+# Where even Landlock is missing nothing limits what the submission reads, which dlgrade refuses on
+# a shared machine. This container holds nothing but this autograder, closed above, so it may
+# grade; every result then says WEAK ISOLATION (docs/security.md).
+export DLGRADE_ALLOW_WEAK_ISOLATION=1
 PY="${{DLGRADE_PYTHON:-}}"
 if [ -z "$PY" ]; then
   if [ -x "${{DLGRADE_VENV:-/opt/dlgrade-venv}}/bin/python" ]; then PY="${{DLGRADE_VENV:-/opt/dlgrade-venv}}/bin/python"; else PY="$(command -v python3)"; fi
@@ -155,13 +158,13 @@ def grader_imports(material) -> set[str]:
 
 def build(material) -> Tree:
     tree = Tree()
-    code = REPO / "tools" / "dlgrade"
+    code = assignments.PACKAGE
     for rel in runner.GRADING_CODE:
         path = code / rel
         files = sorted(p for p in path.rglob("*.py") if "__pycache__" not in p.parts) if path.is_dir() else [path]
         for f in files:
             tree.add_file(f"tools/dlgrade/{f.relative_to(code).as_posix()}", f)
-    grader_root = REPO / "autograder"
+    grader_root = assignments.root() / "autograder"
     for f in sorted(grader_root.iterdir()):
         if f.is_file() and f.suffix in (".py", ".ini", ".toml"):
             tree.add_file(f"autograder/{f.name}", f)
@@ -169,7 +172,7 @@ def build(material) -> Tree:
         if f.is_file() and f.suffix in (".py", ".toml", ".ini") and f.name != "notebook.py":
             tree.add_file(f"autograder/{material.aid}/{f.name}", f)
     for path, dest in material.student_files:
-        rel = path.relative_to(REPO).as_posix()
+        rel = path.relative_to(assignments.root()).as_posix()
         if rel not in tree.files:
             tree.add_file(rel, path)
     reqs = student.requirements_text(material, grader_imports(material),

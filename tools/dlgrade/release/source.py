@@ -25,7 +25,6 @@ from pathlib import Path, PurePosixPath
 from dlgrade import assignments, authoring
 from dlgrade.release.errors import ReleaseError
 
-REPO = assignments.REPO
 PUBLIC_TEST = "test_public.py"
 # import name -> distribution name in pyproject.toml
 DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml"}
@@ -64,30 +63,30 @@ class Material:
 
     @property
     def grader_dir(self) -> Path:
-        return REPO / "autograder" / self.aid
+        return assignments.root() / "autograder" / self.aid
 
 
 def load(aid: str) -> Material:
     a = assignments.get(aid)
     solution = a.solution_dir / a.module_file
     if not solution.exists():
-        raise ReleaseError(f"{aid}: no reference solution at {solution.relative_to(REPO)}")
+        raise ReleaseError(f"{aid}: no reference solution at {solution.relative_to(assignments.root())}")
     reference = solution.read_text(encoding="utf-8")
     try:
-        stub = authoring.make_stub(reference, str(solution.relative_to(REPO)))
+        stub = authoring.make_stub(reference, str(solution.relative_to(assignments.root())))
     except authoring.MarkerError as e:
         raise ReleaseError(f"{aid}: {e}") from None
     committed = a.stub_dir / a.module_file
     if not committed.exists() or committed.read_text(encoding="utf-8") != stub:
-        raise ReleaseError(f"{aid}: {committed.relative_to(REPO)} is out of date with the solution "
+        raise ReleaseError(f"{aid}: {committed.relative_to(assignments.root())} is out of date with the solution "
                            "(run `dlgrade stubs`): the self-test grades the committed stub")
     grader = a.grader_dir
     public = grader / PUBLIC_TEST
     if not public.exists():
-        raise ReleaseError(f"{aid}: no public tests at {public.relative_to(REPO)}")
+        raise ReleaseError(f"{aid}: no public tests at {public.relative_to(assignments.root())}")
     hidden = {p.name: p.read_text(encoding="utf-8") for p in sorted(grader.glob("test_*.py")) if p.name != PUBLIC_TEST}
     if not hidden:
-        raise ReleaseError(f"{aid}: no hidden tests (test_*.py besides {PUBLIC_TEST}) in {grader.relative_to(REPO)}")
+        raise ReleaseError(f"{aid}: no hidden tests (test_*.py besides {PUBLIC_TEST}) in {grader.relative_to(assignments.root())}")
     probes = grader / "probes.py"
     hook = grader / "notebook.py"
     return Material(aid=aid, title=a.title, spec=a.spec, module=a.spec["module"], reference=reference, stub=stub,
@@ -111,8 +110,8 @@ def _student_files(aid: str, entries) -> list[tuple[Path, str]]:
             src, dest = entry["src"], entry.get("dest", entry["src"])
         else:
             raise ReleaseError(f"{aid}: bad student_files entry {entry!r}")
-        path = (REPO / src).resolve()
-        if not str(path).startswith(str(REPO) + "/") or not path.exists():
+        path = (assignments.root() / src).resolve()
+        if not str(path).startswith(str(assignments.root()) + "/") or not path.exists():
             raise ReleaseError(f"{aid}: student_files entry {src!r} does not exist in the repository")
         for part in PurePosixPath(dest).parts:
             if part in ("..", "") or dest.startswith("/"):
@@ -232,16 +231,34 @@ def imports(source: str) -> set[str]:
             found.update(a.name.split(".")[0] for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module.split(".")[0])
+        elif (isinstance(node, ast.Call) and _called(node) in LOOKUPS and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value.split(".")[0])  # a package used by lookup (its data files)
     return found
 
 
+LOOKUPS = ("find_spec", "import_module", "__import__")
+
+
+def _called(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 def pins() -> dict[str, str]:
-    """distribution name (lower case) -> requirement line, from pyproject.toml."""
-    with open(REPO / "pyproject.toml", "rb") as f:
-        project = tomllib.load(f)["project"]
-    lines = list(project.get("dependencies", []))
-    for extra in project.get("optional-dependencies", {}).values():
-        lines += extra
+    """distribution name (lower case) -> requirement line: dlgrade's own pins, from the checkout's
+    pyproject.toml or, for an installed dlgrade, from its package metadata (the same lines)."""
+    pyproject = assignments.PACKAGE.parents[1] / "pyproject.toml"
+    if pyproject.is_file():
+        with open(pyproject, "rb") as f:
+            project = tomllib.load(f)["project"]
+        lines = list(project.get("dependencies", []))
+        for extra in project.get("optional-dependencies", {}).values():
+            lines += extra
+    else:
+        from importlib import metadata
+
+        lines = [r.split(";")[0].strip() for r in metadata.requires("dlgrade") or []]
     out = {}
     for line in lines:
         name = re.match(r"[A-Za-z0-9_.\-]+", line).group(0).lower()

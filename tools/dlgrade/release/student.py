@@ -25,7 +25,7 @@ from dlgrade import assignments
 from dlgrade.release import notebook, source
 from dlgrade.release.archive import Tree
 
-CODE = assignments.REPO / "tools" / "dlgrade"
+CODE = assignments.PACKAGE  # the grading code students get a copy of
 # The plugin and what it imports; each export adds what its shipped tests and probes import
 # (grading/datasets.py for the hidden tests that train on digits, say), never the sandbox itself.
 VENDORED_ROOTS = ["grading/plugin.py"]

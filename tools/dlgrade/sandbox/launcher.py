@@ -48,7 +48,6 @@ from pathlib import Path
 from . import codec, landlock, limit_overrides
 
 HARNESS = Path(__file__).resolve().parent
-REPO = HARNESS.parents[2]
 UID_BASE = 61000
 UID_SLOTS = 20000
 PROBE_UID = UID_BASE - 1  # only ever runs short probes; outside the workers' range
@@ -193,10 +192,34 @@ def _mechanisms(disabled: frozenset) -> dict:
         "network_isolated": has_bwrap or has_unshare or has_seccomp,
         "unshare_net": has_unshare,
         "filesystem": filesystem,
+        "filesystem_isolated": has_bwrap or bool(landlock_abi),
         "processes": processes,
         "disabled": sorted(disabled),
         "notes": notes,
     }
+
+
+ALLOW_WEAK_ENV = "DLGRADE_ALLOW_WEAK_ISOLATION"
+WEAK_WARNING = ("WEAK ISOLATION: this machine has neither bubblewrap nor Landlock, so the submission could read "
+                "any file on it that is readable by every user (other checkouts, old releases, solution files)")
+
+
+def weak_isolation_allowed() -> bool:
+    return os.environ.get(ALLOW_WEAK_ENV, "") not in ("", "0")
+
+
+def weak_isolation_refusal(mech: dict) -> str | None:
+    """Why grading must not go on with these mechanisms, or None.
+
+    Without bubblewrap or Landlock nothing limits what the submission reads: chmod hides the course
+    folders from the sandbox uid, but every world-readable file elsewhere (another checkout, last
+    year's release, a downloaded solutions zip) stays readable. That is only acceptable where the
+    instructor knows the machine holds nothing else, and says so (--allow-weak-isolation)."""
+    if mech["filesystem_isolated"] or weak_isolation_allowed():
+        return None
+    return (f"{WEAK_WARNING}. Grading refused. Install bubblewrap (apt-get install bubblewrap) or use a kernel "
+            f"with Landlock (Linux 5.13+); or, on a machine that holds nothing but the course's graders (like a "
+            f"Gradescope container), pass --allow-weak-isolation (or set {ALLOW_WEAK_ENV}=1)")
 
 
 def describe_mechanisms() -> str:
@@ -212,6 +235,8 @@ def describe_mechanisms() -> str:
     parts.append("dedicated unprivileged uid" if m["dedicated_uid"] else "NO dedicated uid")
     if m["disabled"]:
         parts.append("simulated fallback: " + ", ".join(m["disabled"]))
+    if not m["filesystem_isolated"]:
+        parts.insert(0, WEAK_WARNING)
     return "; ".join(parts)
 
 
@@ -235,7 +260,8 @@ def _secret_paths() -> list[str]:
     Python, plus DLGRADE_SECRET_PATHS (os.pathsep-separated, e.g. a class's submissions folder)."""
     keep = [os.path.realpath(d) for d in _python_paths()] + [os.path.realpath(sys.prefix)]
     out = []
-    for entry in sorted(REPO.iterdir()):
+    course = _course()
+    for entry in sorted(course.iterdir()) if course else []:
         path = str(entry)
         if entry.is_symlink() or not entry.is_dir():
             continue
@@ -267,6 +293,35 @@ def _hide_repository() -> list[str]:
         return secrets
 
 
+def setup_failure_hint(detail: str) -> str:
+    """What an instructor can do about a worker that failed before the submission ran."""
+    mech = mechanisms()
+    if "Grading refused" in detail:
+        return ""
+    if not mech["dedicated_uid"]:
+        return ("The libraries this assignment preloads must be importable by "
+                f"{os.path.abspath(sys.executable)}: install them into this environment.")
+    closed = _unreadable_to_sandbox(_python_paths())
+    if closed:
+        return (f"The sandbox uid ({UID_BASE}+) cannot read {', '.join(closed)}: the Python environment lives where "
+                "other users may not enter (a home folder with mode 700?). Make it readable "
+                "(chmod o+rx on each folder on the way, or `chmod -R a+rX` on the environment), or create the "
+                "environment elsewhere (e.g. /opt), then grade again.")
+    return "Check that the assignment's libraries are installed in this environment and readable by every user."
+
+
+def _unreadable_to_sandbox(paths: list[str]) -> list[str]:
+    """Which of `paths` (or a folder on the way to them) the sandbox uid cannot enter."""
+    candidates = sorted({q for p in paths for q in [*_parents(p), p]})
+    try:
+        out = subprocess.run(_drop(PROBE_UID) + ["/bin/sh", "-c", 'for p; do [ -x "$p" ] || echo "$p"; done',
+                                                 "sh", *candidates], cwd="/", capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    closed = out.stdout.split()
+    return [c for c in closed if not any(c.startswith(o + os.sep) for o in closed)]  # the outermost only
+
+
 def _python_paths() -> list[str]:
     """Directories the worker's Python needs to see: prefixes and site-packages, not the repo."""
     found = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
@@ -274,13 +329,24 @@ def _python_paths() -> list[str]:
         if entry and os.path.isdir(entry):
             found.add(os.path.realpath(entry))
     keep = []
+    course = str(_course() or "/nonexistent")
     for d in sorted(found):
         d = os.path.realpath(d)
-        if d == str(REPO) or d.startswith(str(REPO) + os.sep) and not _is_venv(d):
+        if d == course or d.startswith(course + os.sep) and not _is_venv(d):
             continue
         if not any(d == k or d.startswith(k + os.sep) for k in keep):
             keep.append(d)
     return keep
+
+
+def _course() -> Path | None:
+    """The course folder being graded (its folders are what the sandbox must never read)."""
+    from dlgrade import assignments
+
+    try:
+        return assignments.root()
+    except assignments.CourseNotFound:
+        return None
 
 
 def _landlock_readable() -> list[str]:
@@ -536,6 +602,9 @@ class Worker:
     def spawn(self):
         """Start the process and send it its configuration: it then imports the libraries and the
         submission on its own, so the trusted side can collect its tests meanwhile."""
+        refusal = weak_isolation_refusal(self.mech)
+        if refusal:
+            raise WorkerError("setup", refusal)
         harness, submission, tmp = self._paths()
         config = dict(self.config, path=f"{submission}/{self.module_name}.py", seccomp=self.mech["seccomp"])
         if self.mech["landlock"]:
@@ -561,11 +630,24 @@ class Worker:
 
     def start(self):
         """Spawn the worker (unless spawn() did) and wait for it to import the submission; returns
-        the worker's first reply."""
+        the reply to that import.
+
+        Raises WorkerError "setup" when the worker failed before the submission ran (it could not
+        import the assignment's libraries, install its filters, ...) and "startup" when it died or
+        hung then: neither is the student's doing."""
         if self.proc is None:
             self.spawn()
+        deadline = time.monotonic() + self.limits.start_timeout
         try:
-            reply = self._receive(self.limits.start_timeout)
+            try:  # no student code has run until this first reply: what it says can be trusted
+                ready = self._receive(self.limits.start_timeout)
+            except WorkerError as e:
+                raise WorkerError("startup", f"the sandboxed worker stopped before it could run the submission "
+                                  f"({e}); output: {bytes(self.output[-1500:]).decode(errors='replace')}") from None
+            if not ready["ok"]:
+                error = ready.get("error") if type(ready.get("error")) is dict else {}
+                raise WorkerError("setup", f"{error.get('type')}: {error.get('message')}\n{error.get('traceback', '')}")
+            reply = self._receive(max(deadline - time.monotonic(), 1.0))
             self._check_blocked()
         except WorkerError:
             self.close()

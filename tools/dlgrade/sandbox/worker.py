@@ -7,7 +7,9 @@ plain data back (codec.py) and computes every expected value itself, in its own 
 
 Protocol: frames of `uint64 length | codec message` in both directions. Requests arrive on
 stdin; replies leave on the original stdout, which is moved to a private fd before any student
-code runs; fds 1 and 2 then point at the output pipe the grader drains and caps.
+code runs; fds 1 and 2 then point at the output pipe the grader drains and caps. At start-up the
+worker replies twice: once when everything but the submission is ready (or with a "setup" error,
+which the grader reports as its own failure), then once the submission is imported.
 
 Before the submission is imported (and after the assignment's libraries are), the worker installs
 the Landlock rules of landlock.py and the seccomp filter of seccomp.py on itself when the launcher
@@ -202,6 +204,8 @@ class Worker:
         self.seeders = None
 
     def setup(self):
+        """Everything before the submission runs: libraries, tripwires, Landlock, seccomp, probes.
+        A failure here is the machine's or the grader's, never the student's (main() says so)."""
         cfg = self.config
         blocked = cfg.get("blocked_modules") or []
         if blocked:
@@ -231,11 +235,12 @@ class Worker:
             exec(compile(cfg["probes"], "probes.py", "exec"), probes.__dict__)
             self.probes = probes
 
-        path = cfg["path"]
+    def load_submission(self):
+        path = self.config["path"]
         sys.path.insert(0, os.path.dirname(path))
-        spec = importlib.util.spec_from_file_location(cfg["module"], path)
+        spec = importlib.util.spec_from_file_location(self.config["module"], path)
         module = importlib.util.module_from_spec(spec)
-        sys.modules[cfg["module"]] = module
+        sys.modules[self.config["module"]] = module
         spec.loader.exec_module(module)
         self.module = module
 
@@ -323,10 +328,19 @@ def main():
     raw = read_frame(0)
     config = codec.decode(raw, with_torch=False)
     worker = Worker(config)
+    # Two replies at start-up. The first comes before any of the submission has run, so the grader
+    # can trust it: an error there (a library the sandbox cannot import) is the run's, not the student's.
+    try:
+        worker.setup()
+    except BaseException as exc:
+        error = dict(describe(exc, ""), stage="setup", traceback="".join(traceback.format_exception(exc))[-4000:])
+        reply(reply_fd, error=error)
+        return
+    reply(reply_fd, value={"stage": "setup"})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            worker.setup()
+            worker.load_submission()
         except BaseException as exc:
             reply(reply_fd, error=describe(exc, config["path"]), caught=caught)
             return
