@@ -1,10 +1,11 @@
 """The small CNN pretrained on digits 0-4 for the transfer_learning assignment (data/pretrained/).
 
-It is rebuilt by tools/build_pretrained.py from scikit-learn's bundled digits; these tests prove
-that the committed checkpoint is what the script produces (integers exactly, floats within the
-script's stated tolerance RTOL=1e-4, ATOL=1e-5: another CPU may round differently; on one
-machine the rebuild is bit-identical), that it is small, that the loader students get returns
-it, and that the graders' own description of the architecture is the same network."""
+It is rebuilt by tools/build_pretrained.py from scikit-learn's bundled digits. One-thread
+deterministic torch is reproducible on one CPU, not across CPUs whose kernels round differently,
+so these tests never compare a retrained model with the committed one value by value: the script
+is deterministic here (two runs bit-identical), both models reach the same quality target, the
+checkpoint is small, the loader students get returns it, the graders describe the same network,
+and nothing that grades or ships to students retrains."""
 import ast
 import importlib.util
 import json
@@ -30,21 +31,60 @@ def build():
     return load_file("build_pretrained", REPO / "tools" / "build_pretrained.py")
 
 
-def test_the_script_reproduces_the_committed_checkpoint(build):
-    fresh, info = build.train()
+@pytest.fixture(scope="module")
+def retrained(build):
+    return build.train()
+
+
+def test_the_script_is_deterministic_on_this_machine(build, retrained):
+    again, _ = build.train()
+    fresh, _ = retrained
+    assert build.identical(fresh, again)
+    changed = dict(again, **{"9.bias": again["9.bias"] + np.float32(1e-7)})
+    assert not build.identical(fresh, changed)  # the comparison itself can fail
+
+
+def test_the_retrained_and_the_committed_checkpoints_meet_the_same_quality_target(build, retrained):
+    fresh, info = retrained
     saved = build.load_checkpoint()
-    assert set(saved) == set(fresh)
-    for name, value in fresh.items():
-        assert saved[name].dtype == value.dtype and saved[name].shape == value.shape, name
-        if value.dtype.kind in "iu":
-            np.testing.assert_array_equal(saved[name], value, err_msg=name)
-        else:
-            np.testing.assert_allclose(saved[name], value, rtol=build.RTOL, atol=build.ATOL, err_msg=name)
-    assert build.same(saved, fresh)
-    assert info["holdout_accuracy"] >= 0.95, "pretraining did not learn the source task"
+    assert {k: (v.dtype, v.shape) for k, v in saved.items()} == {k: (v.dtype, v.shape) for k, v in fresh.items()}
+    assert build.evaluate(fresh)["holdout_accuracy"] == pytest.approx(info["holdout_accuracy"])
+    assert build.meets_quality(fresh), build.evaluate(fresh)
+    assert build.meets_quality(saved), build.evaluate(saved)
+    untrained = {k: v for k, v in build.build().state_dict().items()}
+    assert not build.meets_quality({k: v.numpy() for k, v in untrained.items()})  # the target means something
     config = json.loads((DATA / "config.json").read_text())
     assert config["arch"] == build.ARCH and config["train"] == build.TRAIN
     assert config["source_classes"] == [0, 1, 2, 3, 4] and config["target_classes"] == [5, 6, 7, 8, 9]
+
+
+SCRIPTS = ("build_pretrained", "train_charlm")
+
+
+def runs_a_training_script(source: str) -> bool:
+    """Imports a training script, or passes its file name to a call (a loader, subprocess, runpy)
+    other than an exception's message."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            if any(s in n for n in names for s in SCRIPTS):
+                return True
+        if isinstance(node, ast.Call) and not getattr(node.func, "id", "").endswith("Error"):
+            for arg in ast.walk(node):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and any(
+                        s + ".py" in arg.value for s in SCRIPTS) and arg is not node:
+                    return True
+    return False
+
+
+def test_nothing_that_grades_or_ships_retrains():
+    """Graders, references and stubs read the committed checkpoint; none runs a training script."""
+    assert runs_a_training_script("import build_pretrained")
+    assert runs_a_training_script("load_file('b', REPO / 'tools' / 'build_pretrained.py')")
+    assert not runs_a_training_script("raise FileNotFoundError('x not found (run tools/build_pretrained.py)')")
+    for folder in ("autograder", "solutions", "assignments", "tools/dlgrade"):
+        for path in (REPO / folder).rglob("*.py"):
+            assert not runs_a_training_script(path.read_text()), path
 
 
 def test_the_checkpoint_is_small_and_plain_data(build):

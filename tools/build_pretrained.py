@@ -1,7 +1,7 @@
 """Pretrain the small CNN shipped with the transfer_learning assignment, reproducibly.
 
     python tools/build_pretrained.py            # retrain, write data/pretrained/{digits_cnn.npz,config.json}
-    python tools/build_pretrained.py --check    # retrain and compare with the committed checkpoint
+    python tools/build_pretrained.py --check    # retrain twice: identical here, and as good as the committed one
 
 The source task is scikit-learn's bundled 8x8 digits (no download), classes 0-4; digits 5-9 are
 the target task the students transfer to. The model is an nn.Sequential whose top-level
@@ -12,9 +12,11 @@ children are its layers, two blocks of Conv-BatchNorm-ReLU-MaxPool, a Flatten an
     8 Flatten                      9 Linear(64, 5)
 
 Training is mini-batch Adam from torch.manual_seed(0) on one thread with deterministic
-algorithms; batches come from a seeded torch.Generator, so the same torch build reproduces the
-checkpoint (tests/test_pretrained.py checks that it does, to a stated tolerance; on one machine
-it is bit-identical). It takes about a second on one CPU core.
+algorithms; batches come from a seeded torch.Generator, so two runs on one machine are
+bit-identical. Another CPU may round differently and, over six epochs, end elsewhere (seen: 0.06
+apart in a bias), so the committed checkpoint is never compared with a retrained one value by
+value: both must meet QUALITY. The graders and the students' files use the committed checkpoint
+only; nothing retrains at grading time. It takes about a second on one CPU core.
 """
 from __future__ import annotations
 
@@ -45,8 +47,8 @@ ARCH = [
     ["linear", {"in_features": 64, "out_features": 5}],
 ]
 TRAIN = {"seed": 0, "epochs": 6, "batch_size": 32, "lr": 0.01, "holdout": 0.2}
-# Reproduction tolerance for tests/test_pretrained.py (another CPU may round differently).
-RTOL, ATOL = 1e-4, 1e-5
+# What any checkpoint, committed or retrained, must reach on the source task's held-out digits.
+QUALITY = {"holdout_accuracy": 0.95}
 
 
 def build(arch=ARCH) -> nn.Sequential:
@@ -116,20 +118,23 @@ def train(hp: dict = TRAIN):
     return state, info
 
 
-def same(saved: dict, fresh: dict) -> bool:
-    """The committed checkpoint and a fresh one agree: same names, dtypes and shapes, integers
-    exactly, floats within RTOL/ATOL."""
-    if set(saved) != set(fresh):
-        return False
-    for name, value in fresh.items():
-        old = saved[name]
-        if old.dtype != value.dtype or old.shape != value.shape:
-            return False
-        if value.dtype.kind in "iu" and not np.array_equal(old, value):
-            return False
-        if not np.allclose(old, value, rtol=RTOL, atol=ATOL):
-            return False
-    return True
+def identical(a: dict, b: dict) -> bool:
+    """Two checkpoints hold the same arrays, bit for bit (two runs on one machine)."""
+    return set(a) == set(b) and all(a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a)
+
+
+def evaluate(state: dict, hp: dict = TRAIN) -> dict:
+    """How a checkpoint does on the source task: accuracy on the held-out split `train` did not see."""
+    X, y = digits(SOURCE_CLASSES)
+    _, te = split(len(y), hp["holdout"], hp["seed"])
+    model = build()
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    return {"holdout_accuracy": accuracy(model, X[te], y[te])}
+
+
+def meets_quality(state: dict) -> bool:
+    scores = evaluate(state)
+    return all(scores[k] >= v for k, v in QUALITY.items())
 
 
 def load_checkpoint(folder: Path = OUT) -> dict:
@@ -143,9 +148,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     state, info = train()
     if args.check:
-        ok = same(load_checkpoint(), state)
-        print("checkpoint reproduced" if ok else f"checkpoint differs from {OUT / CHECKPOINT}")
-        return 0 if ok else 1
+        again, _ = train()
+        checks = {"two runs are identical on this machine": identical(state, again),
+                  f"the retrained model meets {QUALITY}": meets_quality(state),
+                  f"the committed checkpoint meets {QUALITY}": meets_quality(load_checkpoint())}
+        for what, ok in checks.items():
+            print(("ok   " if ok else "FAIL ") + what)
+        return 0 if all(checks.values()) else 1
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez(OUT / CHECKPOINT, **state)
     config = {"arch": ARCH, "source_classes": list(SOURCE_CLASSES), "target_classes": list(TARGET_CLASSES),

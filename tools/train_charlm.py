@@ -1,12 +1,14 @@
 """Train the tiny character-level model shipped with the decoding assignment, reproducibly.
 
     python tools/train_charlm.py            # retrain and write data/charlm/{config.json,weights.npz}
-    python tools/train_charlm.py --check    # retrain and compare with the committed weights
+    python tools/train_charlm.py --check    # retrain twice: identical here, and as good as the committed weights
 
 The corpus is data/charlm/alice.txt (public domain, stored in the repo); the architecture is
 data/charlm/charlm.py's CharMLP. Training is full-batch Adam from torch.manual_seed(0) on one
-thread, so the same torch build reproduces the weights; tests/test_charlm.py checks that it
-does. It takes a few seconds on one CPU core. Nothing is downloaded.
+thread, so two runs on one machine give the same weights bit for bit; another CPU may round
+differently, so the committed weights are judged by their loss on the corpus (within
+LOSS_SLACK of a fresh run's), never value by value. It takes a few seconds on one CPU core.
+Nothing is downloaded.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "charlm"
 CONFIG = {"model": {"context": 6, "embed_dim": 16, "hidden": 96},
           "train": {"seed": 0, "steps": 120, "lr": 0.02, "final_lr": 0.002}}
+LOSS_SLACK = 0.05  # the committed weights' loss on the corpus may exceed a fresh run's by this fraction
 
 
 def charlm_module():
@@ -61,20 +64,36 @@ def train(text: str, config: dict = CONFIG) -> tuple[list[str], dict[str, np.nda
     return vocab, weights, losses
 
 
+def corpus_loss(text: str, vocab: list[str], weights: dict[str, np.ndarray], config: dict = CONFIG) -> float:
+    """Mean next-character cross-entropy of `weights` on `text`."""
+    index = {ch: i for i, ch in enumerate(vocab)}
+    ids = torch.tensor([index[ch] for ch in text], dtype=torch.long)
+    model = charlm_module().CharMLP(len(vocab), **config["model"])
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+    with torch.no_grad():
+        return torch.nn.functional.cross_entropy(model(ids[None, :-1])[0], ids[1:]).item()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare with the committed weights, write nothing")
+    parser.add_argument("--check", action="store_true", help="retrain twice and judge the committed weights")
     args = parser.parse_args(argv)
     text = (DATA / "alice.txt").read_text(encoding="utf-8")
     vocab, weights, losses = train(text)
     if args.check:
-        with np.load(DATA / "weights.npz", allow_pickle=False) as saved:
-            same = set(saved.files) == set(weights) and all(
-                np.allclose(saved[k], weights[k], rtol=1e-4, atol=1e-5) for k in weights)
+        _, again, _ = train(text)
         committed = json.loads((DATA / "config.json").read_text())
-        same = same and committed["vocab"] == vocab and committed["model"] == CONFIG["model"]
-        print("weights reproduced" if same else "weights differ from data/charlm/weights.npz")
-        return 0 if same else 1
+        with np.load(DATA / "weights.npz", allow_pickle=False) as saved:
+            shipped = {k: saved[k] for k in saved.files}
+        fresh_loss = corpus_loss(text, vocab, weights)
+        checks = {"two runs are identical on this machine": all(np.array_equal(weights[k], again[k]) for k in weights),
+                  "the committed vocabulary and model are the script's": committed["vocab"] == vocab
+                  and committed["model"] == CONFIG["model"],
+                  "the committed weights are as good as a fresh run's":
+                  corpus_loss(text, vocab, shipped) <= fresh_loss * (1 + LOSS_SLACK)}
+        for what, ok in checks.items():
+            print(("ok   " if ok else "FAIL ") + what)
+        return 0 if all(checks.values()) else 1
     np.savez(DATA / "weights.npz", **weights)
     config = {"vocab": vocab, **CONFIG, "corpus": "alice.txt", "final_loss": round(losses[-1], 4)}
     (DATA / "config.json").write_text(json.dumps(config, indent=1) + "\n")
