@@ -41,4 +41,4 @@ def full_marks(result) -> bool:
     return bool(result["tests"]) and all(t["score"] == t["max_score"] for t in result["tests"])
 
 
-REPO = Path(assignments.REPO)
+REPO = Path(__file__).resolve().parents[1]  # this checkout: the course the suite tests
