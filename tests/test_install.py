@@ -3,10 +3,12 @@ from a course folder (found from the current folder, --course or DLGRADE_COURSE)
 when there is no course."""
 import json
 import os
+import re
 import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,15 +33,19 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
                     str(root / "wheel"), str(source)], check=True, capture_output=True, timeout=300)
     wheel = next((root / "wheel").glob("dlgrade-*.whl"))
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    (Path(purelib) / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    venv = make_venv(root / "venv", site.getsitepackages())
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps",
+                    "-q", str(wheel)], check=True, capture_output=True, timeout=300)
     os.chmod(root, 0o755)  # the sandbox uid runs this venv's Python
+    return venv
+
+
+def make_venv(venv: Path, paths: list[str]) -> Path:
+    """A venv without pip whose site-packages reaches `paths` through a .pth file."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    purelib = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    (Path(purelib) / "dependencies.pth").write_text("\n".join(paths) + "\n")
     return venv
 
 
@@ -85,3 +91,60 @@ def test_course_by_flag_or_environment_and_a_clear_error_without_one(installed, 
         assert json.loads(proc.stdout)["extra_data"]["assignment"] == AID
     wrong = dlgrade(installed, "--course", str(elsewhere), "grade", AID, submission, cwd=elsewhere)
     assert wrong.returncode == 2 and "not a course folder" in wrong.stderr, wrong.stderr
+
+
+@pytest.fixture
+def open_tmp():
+    """A temp folder every uid may pass through (pytest's own tmp_path sits below a 700 folder)."""
+    folder = Path(tempfile.mkdtemp(prefix="dlgrade-install-", dir="/tmp"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("mode", ["", "no-bwrap,no-unshare"], ids=["bubblewrap", "landlock-without-namespaces"])
+def test_a_library_the_sandbox_uid_cannot_read_is_bound_or_stops_grading_never_a_students_zero(open_tmp, mode):
+    """The assignment preloads a library installed where other users cannot enter (a folder of mode
+    700, as a home folder is, where an instructor's environment often lives). Under bubblewrap the
+    sandbox binds the library's folder read-only into its own view (its parents made passable), so
+    the reference keeps full marks. Without namespaces nothing can make it readable to the sandbox
+    uid: grading stops before any score with an error addressed to the instructor that names the
+    folder (exit 3), and once the folder is opened the same command gives full marks."""
+    from dlgrade.sandbox import launcher
+
+    if not launcher.mechanisms()["dedicated_uid"]:
+        pytest.skip("only root grades under a separate sandbox uid, the one that cannot enter the folder")
+    course = open_tmp / "course"
+    shutil.copytree(REPO / "solutions" / AID, course / "solutions" / AID)
+    shutil.copytree(REPO / "autograder" / AID, course / "autograder" / AID, ignore=shutil.ignore_patterns("__pycache__"))
+    for f in (REPO / "autograder").iterdir():
+        if f.is_file():
+            shutil.copy(f, course / "autograder" / f.name)
+    toml = course / "autograder" / AID / "assignment.toml"
+    toml.write_text(re.sub(r"^libraries = \[", 'libraries = ["closedlib", ', toml.read_text(), count=1, flags=re.M))
+    closed = open_tmp / "home"
+    (closed / "site" / "closedlib").mkdir(parents=True)
+    (closed / "site" / "closedlib" / "__init__.py").write_text("VALUE = 1\n")
+    os.chmod(closed, 0o700)
+    venv = make_venv(open_tmp / "venv", [*site.getsitepackages(), str(REPO / "tools"), str(closed / "site")])
+    out = open_tmp / "results.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DLGRADE_"))}
+    env.update(DLGRADE_SANDBOX=mode, DLGRADE_LIMITS="start_timeout=40")
+    command = [venv / "bin" / "python", "-m", "dlgrade.cli", "--course", str(course), "grade", AID,
+               str(course / "solutions" / AID), "--out", str(out)]
+    proc = subprocess.run(command, cwd=open_tmp, env=env, capture_output=True, text=True, timeout=600)
+    if not mode:
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+        assert json.loads(out.read_text())["extra_data"]["mechanisms"]["bubblewrap"]
+        out.unlink()
+    else:
+        assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr[-3000:]
+        assert "GRADING FAILED" in proc.stderr and "not of the submission" in proc.stderr
+        assert "No module named 'closedlib'" in proc.stderr, proc.stderr[-3000:]
+        assert f"The sandbox uid ({launcher.UID_BASE}+) cannot read" in proc.stderr and str(closed) in proc.stderr
+        assert not out.exists()
+    os.chmod(closed, 0o755)
+    proc = subprocess.run(command, cwd=open_tmp, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["score"] == sum(t["max_score"] for t in result["tests"]) > 0
