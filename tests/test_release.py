@@ -362,3 +362,81 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
     otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(selftest.collect(aid)), mistake)
     assert otter_mistake < total
     assert scores == expected_scores(subs, otter_mistake, total), scores
+
+
+# -- every export's requirements are enough: its tests run in an environment made only from them --
+
+@pytest.fixture(scope="session")
+def requirements_only():
+    """requirements_only(text) -> a python that reaches only what `text` requires (built once per text)."""
+    import tempfile
+
+    import restricted_env
+
+    made, folders = {}, []
+
+    def get(text: str) -> Path:
+        key = tuple(sorted(restricted_env.requirement_names(text)))
+        if key not in made:
+            folder = Path(tempfile.mkdtemp(prefix="dlgrade-reqs-", dir="/tmp"))
+            os.chmod(folder, 0o755)
+            folders.append(folder)
+            made[key] = restricted_env.make(text, folder)
+        return made[key]
+    yield get
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("aid", EXPORTS)
+def test_every_export_passes_the_reference_with_only_its_own_requirements(aid, exported, requirements_only, tmp_path):
+    """gradescope.zip (setup.sh installs its requirements.txt), the student bundle and the otter
+    export each run their tests for the reference in an environment holding only the packages their
+    own requirements name: a package a grader needs but the export forgot fails here, not a student."""
+    dist = exported(aid)
+    reference = REPO / "solutions" / aid / assignments.get(aid).module_file
+    # Gradescope: run_autograder in a simulated /autograder, with the requirements-only Python
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(dist / "gradescope.zip") as z:
+        z.extractall(root / "source")
+    (root / "submission").mkdir()
+    shutil.copy(reference, root / "submission")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    for path in [tmp_path, *tmp_path.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    python = requirements_only((root / "source" / "requirements.txt").read_text())
+    e = env()
+    e.update(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=str(python))
+    proc = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=e, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    result = json.loads((root / "results" / "results.json").read_text())
+    assert result["tests"] and result["score"] == results.max_score(result), (
+        [t["output"][:300] for t in result["tests"] if t["status"] != "passed"] or result["output"][-2000:])
+    # the student bundle: its public tests with plain pytest
+    bundle_dir = tmp_path / "student"
+    with zipfile.ZipFile(dist / "student.zip") as z:
+        z.extractall(bundle_dir)
+    shutil.copy(reference, bundle_dir)
+    python = requirements_only((bundle_dir / "requirements.txt").read_text())
+    proc = run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], bundle_dir)
+    assert proc.returncode == 0 and " passed" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
+    # otter: its hidden tests, run by the shipped runtime as the notebook's test cells do
+    otter_dir = dist / "otter"
+    python = requirements_only((otter_dir / "requirements.txt").read_text())
+    code = ("import sys; from dlgrade import runtime; m = runtime.module_from_file(sys.argv[1], sys.argv[2]); "
+            "records = [r for f in sys.argv[3:] for r in runtime.run(m, f)]; "
+            "lost = [r['name'] for r in records if r['score'] < r['max_score']]; print(len(records), lost); "
+            "sys.exit(1 if lost or not records else 0)")
+    hidden = sorted(str(p.relative_to(otter_dir)) for p in (otter_dir / otter_export.HIDDEN).glob("test_*.py"))
+    proc = run([str(python), "-c", code, str(reference), assignments.get(aid).spec["module"], *hidden], otter_dir)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # nbgrader's kernel needs what otter's does (the same graders and notebook)
+    nbgrader_reqs = (dist / "nbgrader" / "requirements.txt").read_text()
+    assert restricted_env_names(nbgrader_reqs) == restricted_env_names((otter_dir / "requirements.txt").read_text())
+
+
+def restricted_env_names(text: str) -> list[str]:
+    import restricted_env
+
+    return sorted(restricted_env.requirement_names(text))

@@ -153,7 +153,7 @@ def grader_imports(material) -> set[str]:
     # the grading code itself needs numpy and pytest (torch only where an assignment uses it);
     # the student's module: whatever it may import from the allowed libraries is preloaded
     found |= source.imports(material.stub)
-    return found
+    return found | student.library_imports(*student.shipped_tests(material))
 
 
 def build(material) -> Tree:

@@ -43,7 +43,7 @@ nbgrader export                              # grades.csv
 ```
 
 nbgrader calls `alembic`: run it with the virtual environment's `bin/` on PATH. The notebook needs
-the packages of requirements.txt in the kernel that runs it.
+the packages of requirements.txt (beside this README) in the kernel that runs it.
 """
 
 TESTS = "dlgrade_tests"
@@ -188,6 +188,11 @@ def build(material, manifest: list[dict]) -> tuple[Tree, dict[str, bytes]]:
         tree.add(f"{base}/{path}", data)
     tree.add("nbgrader_config.py", CONFIG)
     tree.add("README.md", README.format(aid=material.aid))
+    from dlgrade.release import gradescope
+
+    tree.add("requirements.txt", student.requirements_text(
+        material, gradescope.grader_imports(material) | {"matplotlib"},
+        f"nbgrader course for {material.aid}: the packages of the kernel that runs and autogrades the notebook."))
     facing = dict(support.files)
     facing[f"{material.aid}.ipynb"] = notebook.dumps(student_view(nb)).encode()
     return tree, facing

@@ -97,6 +97,19 @@ def vendored_files(*texts: str | None) -> list[str]:
     return sorted(done)
 
 
+def library_imports(*texts: str | None) -> set[str]:
+    """What the grading modules that `texts` import directly need when they are called (the graders'
+    digits reader looks up scikit-learn). The core the plugin pulls in (checks, transport, codec)
+    needs only numpy and pytest: its torch support is used only where torch is already loaded."""
+    core = set(vendored_files()) | {"grading/checks.py", "grading/transport.py"}
+    found: set[str] = set()
+    for text in texts:
+        for rel in _dlgrade_imports(text or "") - core:
+            if rel.endswith(".py") and not rel.endswith("__init__.py"):
+                found |= source.imports((CODE / rel).read_text(encoding="utf-8"))
+    return found
+
+
 def shipped_tests(material) -> list[str]:
     """Every test and probe text an export may ship, public or hidden."""
     return [material.public_tests, material.probes, *material.hidden_tests.values()]
@@ -165,7 +178,7 @@ def build(material) -> Tree:
     for path, dest in material.student_files:
         tree.add_file(dest, path)
     tree.add("requirements.txt", requirements_text(
-        material, student_imports(material, nb),
+        material, student_imports(material, nb) | library_imports(*shipped_tests(material)),
         f"{material.title}: what the public tests and the notebook need (`pip install -r requirements.txt`)."))
     tree.add("README.md", readme(material, sorted(tree.files) + ["README.md"]))
     return tree
