@@ -15,7 +15,7 @@ from dlgrade import assignments
 
 
 
-def catalog() -> Path:
+def catalog_dir() -> Path:
     """tests/mistakes/ of the course."""
     return assignments.root() / "tests" / "mistakes"
 
@@ -54,7 +54,7 @@ class Mistake:
 
 
 def catalog(aid: str) -> list[Mistake]:
-    return [Mistake(aid, p.stem, p) for p in sorted((catalog() / aid).glob("*.py")) if not p.name.startswith("_")]
+    return [Mistake(aid, p.stem, p) for p in sorted((catalog_dir() / aid).glob("*.py")) if not p.name.startswith("_")]
 
 
 def get(aid: str, name: str) -> Mistake:
