@@ -73,12 +73,6 @@ def make_stub(source: str, filename: str = "<solution>", body: str = "raise NotI
     return "\n".join(out) + "\n"
 
 
-def solution_code(source: str) -> list[str]:
-    """The meaningful reference lines (for the release's leak check)."""
-    return [line.strip() for r in regions(source) for line in r.lines
-            if line.strip() and not line.strip().startswith("#")]
-
-
 def sync_stubs(repo: Path, ids: list[str], check: bool = False) -> list[Path]:
     """Write assignments/<id>/<id>.py from solutions/<id>/<id>.py; return the files that changed
     (with check=True nothing is written and the stale files are returned)."""

@@ -144,9 +144,3 @@ def grader_version(aid: str | None = None) -> str:
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
-
-def grade_to_file(aid: str, submission: Path, out: Path, **kw) -> dict:
-    result = grade(aid, submission, **kw)
-    results.write(result, out)
-    return result
-

@@ -3,7 +3,8 @@ reference module.
 
 Fingerprints, compared line by line (stripped) with every text file of a student-facing output
 (notebooks cell by cell):
-  * solution lines: `authoring.solution_code` of the reference, except lines the reference also
+  * solution lines: the lines inside the reference's solution regions (`authoring.regions`),
+    except comments, lines the reference also
     has outside its solution regions (given code) and trivial ones (shorter than 10 characters:
     `else:`, `break`, `return z`);
   * hidden-test lines: every line of the hidden test files of at least 32 characters that is not
