@@ -41,19 +41,44 @@ def o_gradient_descent(X, y, alpha, n_iters, lam, theta0, simultaneous=True):
     return theta, losses
 
 
-def o_minibatch_sgd(X, y, alpha, B, n_epochs, lam, seed, theta0=None, variant="contract"):
+def o_minibatch_sgd(X, y, alpha, B, n_epochs, lam, seed, theta0=None):
+    """The contract's minibatch SGD: one permutation per epoch, every batch (the last may be shorter)."""
     rng = np.random.default_rng(seed)
     N = X.shape[0]
     theta = np.zeros(X.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
     losses = [o_loss(theta, X, y, lam)]
     for _ in range(n_epochs):
-        perm = rng.permutation(N) if variant != "per_batch" else None
-        stop = N - N % B if variant == "drop_last" else N
-        for start in range(0, stop, B):
-            if variant == "per_batch":
-                batch = rng.permutation(N)[start:start + B]
-            else:
-                batch = perm[start:start + B]
+        perm = rng.permutation(N)
+        for start in range(0, N, B):
+            batch = perm[start:start + B]
+            theta = theta - alpha * o_grad(theta, X[batch], y[batch], lam)
+        losses.append(o_loss(theta, X, y, lam))
+    return theta, losses
+
+
+# Known mistakes of minibatch_sgd, each simulated on its own: (theta, losses).
+def sgd_drop_last(X, y, alpha, B, n_epochs, lam, seed, theta0=None):
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    theta = np.zeros(X.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    losses = [o_loss(theta, X, y, lam)]
+    for _ in range(n_epochs):
+        perm = rng.permutation(N)
+        for start in range(0, N - N % B, B):
+            batch = perm[start:start + B]
+            theta = theta - alpha * o_grad(theta, X[batch], y[batch], lam)
+        losses.append(o_loss(theta, X, y, lam))
+    return theta, losses
+
+
+def sgd_per_batch(X, y, alpha, B, n_epochs, lam, seed, theta0=None):
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    theta = np.zeros(X.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    losses = [o_loss(theta, X, y, lam)]
+    for _ in range(n_epochs):
+        for start in range(0, N, B):
+            batch = rng.permutation(N)[start:start + B]
             theta = theta - alpha * o_grad(theta, X[batch], y[batch], lam)
         losses.append(o_loss(theta, X, y, lam))
     return theta, losses
@@ -253,9 +278,9 @@ def test_minibatch_sgd_trajectory(student, credit):
         theta = expect_array(theta, "theta", shape=theta0.shape)
         expect_close(theta, theta_ok, "theta after minibatch_sgd", rtol=1e-6, atol=1e-9, mistakes={
             "the last, shorter batch of each epoch is dropped (it must be used too)":
-                o_minibatch_sgd(X, y, variant="drop_last", **expect)[0],
+                sgd_drop_last(X, y, **expect)[0],
             "a new permutation is drawn for every batch; draw one per epoch":
-                o_minibatch_sgd(X, y, variant="per_batch", **expect)[0]})
+                sgd_per_batch(X, y, **expect)[0]})
     with credit.part(0.4, "losses"):
         expect_losses(losses, losses_ok, "losses (full-data loss before training and after each epoch)")
 
