@@ -149,7 +149,7 @@ def test_decoding_oracles_agree_with_torch_and_exhaustive_search():
     first = int(torch.nonzero(torch.cumsum(probs[order], 0) >= 0.8)[0])
     assert set(np.flatnonzero(m.o_top_p_keep(z, 0.8))) == set(order[:first + 1].tolist())
     # a beam as wide as every candidate is exhaustive search; the oracle must find its best beams
-    V, n, W = m.vocab(m.TINY3), 3, 3 ** 3
+    n, W = 3, m.vocab(m.TINY3) ** 3
     wide = m.o_beam(m.TINY3, [0], W, n, 2, 1.0, check=False)
     exhaustive = m.o_exhaustive(m.TINY3, [0], n, 2, 1.0)
     assert [t for t, _ in wide] == [t for t, _ in exhaustive[:W]]

@@ -1,5 +1,6 @@
 """`dlgrade`: one command, one subcommand per job.
 
+    dlgrade new ID                               lay out a new assignment from commented templates
     dlgrade stubs [--check] [ID ...]             regenerate (or check) assignments/ from solutions/
     dlgrade grade ID SUBMISSION [--out FILE]     grade one folder or .zip, Gradescope results
     dlgrade grade ID CLASS_DIR --out OUTDIR [--jobs N] [--force]
@@ -32,8 +33,27 @@ def _ids(given: list[str]) -> list[str]:
     return ids
 
 
+def cmd_new(args) -> int:
+    from dlgrade import scaffold
+
+    try:
+        written = scaffold.new(assignments.REPO, args.id)
+    except scaffold.ScaffoldError as e:
+        print(f"dlgrade new: {e}", file=sys.stderr)
+        return 2
+    print("\n".join(f"wrote {p.relative_to(assignments.REPO)}" for p in written))
+    print(f"\nnext: `dlgrade stubs {args.id}`, then `dlgrade verify {args.id}` (README: Adding an assignment)")
+    return 0
+
+
 def cmd_stubs(args) -> int:
     ids = _ids(args.ids)
+    if not args.ids:
+        graded = set(ids)
+        for folder in sorted(p for p in (assignments.REPO / "solutions").glob("*") if p.is_dir()):
+            if folder.name not in graded and not folder.name.startswith((".", "_")):
+                print(f"skipped solutions/{folder.name}/: it has no autograder/{folder.name}/assignment.toml "
+                      f"(`dlgrade new {folder.name}` lays one out)", file=sys.stderr)
     changed = authoring.sync_stubs(assignments.REPO, ids, check=args.check)
     rel = [str(p.relative_to(assignments.REPO)) for p in changed]
     if args.check:
@@ -119,6 +139,11 @@ def cmd_verify(args) -> int:
         mark = "ok " if outcome.ok else "BAD"
         print(f"[{done:>3}/{total}] {mark} {outcome.assignment}:{outcome.subject}", file=sys.stderr, flush=True)
 
+    from dlgrade import layout
+
+    for aid in ids:  # what `make test` also requires; the gradings below do not depend on it
+        for problem in layout.problems(assignments.REPO, aid):
+            print(f"to do: {problem}", file=sys.stderr)
     outcomes = verify.run(ids, jobs=args.jobs, progress=progress, thorough=args.thorough)
     print(verify.table(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
@@ -141,6 +166,10 @@ def cmd_release(args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dlgrade", description="Autograded deep-learning assignments.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("new", help="lay out a new assignment (solution, graders, catalog) from commented templates")
+    p.add_argument("id", metavar="ID", help="the assignment's id, also its module name (e.g. rnn_cell)")
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("stubs", help="generate the student stubs from the reference solutions")
     p.add_argument("ids", nargs="*", metavar="ID")
@@ -185,7 +214,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (SubmissionError, assignments.UnknownAssignment, authoring.MarkerError) as e:
+    except (SubmissionError, assignments.UnknownAssignment, authoring.MarkerError, FileNotFoundError) as e:
         print(f"dlgrade: error: {e}", file=sys.stderr)
         return 2
 
