@@ -81,5 +81,5 @@ def get(aid: str) -> Assignment:
     path = REPO / "autograder" / aid / "assignment.toml"
     if not path.exists():
         known = ", ".join(all_ids()) or "none"
-        raise UnknownAssignment(f"unknown assignment {aid!r} (known: {known})")
+        raise UnknownAssignment(f"unknown assignment {aid!r} (known: {known}; `dlgrade new {aid}` lays out a new one)")
     return Assignment.from_folder(path.parent)
