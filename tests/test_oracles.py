@@ -191,3 +191,39 @@ def test_conv_forward_agrees_with_torch():
     for stride, padding in [(1, 0), (2, 1), (3, 2)]:
         expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), stride, padding)
         assert np.allclose(m.o_conv(x, w, b, stride, padding), expected.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_fine_tuning_oracle_agrees_with_torch_optim_sgd():
+    """The oracle writes SGD with momentum out by hand; torch.optim.SGD with the contract's two
+    parameter groups must train the same weights on the same batches."""
+    m = hidden_module("transfer_learning")
+    n_frozen, kwargs = 5, (("epochs", 1), ("head_lr", 0.05), ("backbone_lr", 0.01))
+    expected = m.o_fine_tune(n_frozen, kwargs)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the oracle and the student's worker run
+    try:
+        got = _sgd_run(m, n_frozen)
+    finally:
+        torch.set_num_threads(threads)
+    assert got.keys() == expected.keys()
+    for k in got:
+        assert torch.allclose(got[k].double(), expected[k].double(), rtol=1e-4, atol=1e-5), k
+
+
+def _sgd_run(m, n_frozen):
+    X, y, _, _ = m.target_digits()
+    model = m.o_model(m.CNN, m.target_state(), torch.float32).train()
+    children = list(model.children())
+    for i, child in enumerate(children):
+        child.requires_grad_(i >= n_frozen)
+        child.train(i >= n_frozen)
+    backbone = [p for c in children[:-1] for p in c.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD([{"params": list(children[-1].parameters()), "lr": 0.05},
+                                 {"params": backbone, "lr": 0.01}], momentum=0.9)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=m.BATCH, shuffle=True,
+                                         generator=torch.Generator().manual_seed(m.LOADER_SEED))
+    for xb, yb in loader:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        optimizer.step()
+    return model.state_dict()
