@@ -6,6 +6,9 @@ so the exact next-token distributions are known here: logits are float32 tables,
 float64. Inputs are tie-free and chosen so that every ranking has a gap of at least 1e-4 and
 every top-p threshold lies at least 1e-4 away from every cumulative sum (the contract's
 promise): float32 and float64 implementations, loops and vectorised code all get the same answer.
+
+Per function: its oracle and its known mistakes (each simulated in its own function) under
+`# ----`, then its tests under `# ====`.
 """
 import itertools
 import math
@@ -117,6 +120,19 @@ def seq_feedback(name, got, expected, mistakes=()):
     fail(f"{name} has the wrong tokens")
 
 
+# ==== the toy models the tests use ===========================================================
+EOS_MODEL = random_ngram(69, 6, 3, bias=[0, 0, 0, 0, 0, 0.5])       # eos = 5, greedy emits it at step 5
+BIGRAM7 = random_ngram(3, 7, 2)                                       # no eos
+BEAM_MODEL = random_ngram(6, 6, 3)                                    # eos = 5
+TINY3 = random_ngram(10, 3, 3)                                        # eos = 2, exhaustive search
+TINY4 = random_ngram(100, 4, 2)                                       # eos = 3, exhaustive search
+SAMPLE_MODEL = random_ngram(7, 8, 3, scale=1.2, bias=[0] * 7 + [-0.5])  # eos = 7
+
+
+def tensor(ids):
+    return torch.tensor(ids, dtype=torch.long)
+
+
 # ---- greedy ---------------------------------------------------------------------------------
 def o_greedy(spec, prompt, n, eos_id=None):
     """The contract's greedy decoding: argmax of the last position, n times or through eos_id."""
@@ -180,6 +196,25 @@ def greedy_mistakes(spec, prompt, n, eos_id):
     return [(message, mistake(spec, prompt, n, eos_id)) for mistake, message in GREEDY_MISTAKES]
 
 
+# ==== greedy_decode ==========================================================================
+@pytest.mark.points(3)
+def test_greedy_stops_after_eos(student):
+    """greedy_decode: argmax every step; stops right after emitting eos_id, which is kept"""
+    prompt = tensor([2, 0])
+    got = as_sequence(student.probe("greedy_decode", EOS_MODEL, prompt, 8, eos_id=5), "greedy_decode's result", prompt)
+    seq_feedback("greedy_decode (eos_id=5)", got, o_greedy(EOS_MODEL, prompt, 8, 5),
+                 greedy_mistakes(EOS_MODEL, prompt, 8, 5))
+
+
+@pytest.mark.points(2)
+def test_greedy_runs_max_new_tokens(student):
+    """greedy_decode: without eos_id, exactly max_new_tokens tokens after a longer prompt"""
+    prompt = tensor([4, 1, 6])
+    got = as_sequence(student.probe("greedy_decode", BIGRAM7, prompt, 6), "greedy_decode's result", prompt)
+    seq_feedback("greedy_decode (no eos_id)", got, o_greedy(BIGRAM7, prompt, 6),
+                 greedy_mistakes(BIGRAM7, prompt, 6, None))
+
+
 # ---- top-k / top-p --------------------------------------------------------------------------
 def o_top_k_keep(z, k):
     """Boolean mask of the k largest entries of a 1-D float64 array."""
@@ -203,298 +238,6 @@ def o_top_p_keep(z, p, check=True):
 
 def filtered(z, keep):
     return np.where(keep, z, -np.inf)
-
-
-# ---- sampling -------------------------------------------------------------------------------
-def o_step_logits(z, k=None, p=None, temperature=1.0, check=True):
-    """The contract's step: z / temperature, top-k, then top-p (float64). check: the inputs keep
-    top-p's promise (off for the paths only a mistake reaches)."""
-    z = np.asarray(z, dtype=np.float64) / temperature
-    if k is not None:
-        z = filtered(z, o_top_k_keep(z, k))
-    if p is not None:
-        z = filtered(z, o_top_p_keep(z, p, check=check))
-    return z
-
-
-def o_sample(spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None):
-    """The contract's sampler with torch.Generator().manual_seed(seed): one torch.multinomial
-    draw per step on the exact (float64) renormalised distribution."""
-    g = torch.Generator().manual_seed(seed)
-    ids = [int(t) for t in prompt]
-    for _ in range(n):
-        probs = torch.from_numpy(o_softmax(o_step_logits(o_logits(spec, ids), k, p, temperature)))
-        token = int(torch.multinomial(probs, 1, generator=g))
-        ids.append(token)
-        if token == eos_id:
-            break
-    return tuple(ids)
-
-
-# Known mistakes of one sampling step (the logits it draws from), each on its own.
-def step_temp_multiplied(z, k=None, p=None, temperature=1.0):
-    z = np.asarray(z, dtype=np.float64) * temperature
-    if k is not None:
-        z = filtered(z, o_top_k_keep(z, k))
-    if p is not None:
-        z = filtered(z, o_top_p_keep(z, p, check=False))
-    return z
-
-
-def step_unfiltered(z, k=None, p=None, temperature=1.0):
-    return np.asarray(z, dtype=np.float64) / temperature
-
-
-def step_p_before_k(z, k=None, p=None, temperature=1.0):
-    z = np.asarray(z, dtype=np.float64) / temperature
-    if p is not None:
-        z = filtered(z, o_top_p_keep(z, p, check=False))
-    if k is not None:
-        z = filtered(z, o_top_k_keep(z, k))
-    return z
-
-
-STEP_MISTAKES = {"temp_multiplied": step_temp_multiplied, "unfiltered": step_unfiltered,
-                 "p_before_k": step_p_before_k}
-
-
-def mistaken_sample(mistake, spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None):
-    """What sample returns with one known mistake (a name of SAMPLE_MISTAKES): a wrong step, or a
-    wrong stop at eos_id. An unknown name is the grader's bug and raises."""
-    if mistake not in dict(SAMPLE_MISTAKES):
-        raise GraderBug(f"unknown sample mistake {mistake!r}")
-    step = STEP_MISTAKES.get(mistake)
-    g = torch.Generator().manual_seed(seed)
-    ids = [int(t) for t in prompt]
-    for _ in range(n):
-        z = o_logits(spec, ids)
-        z = step(z, k, p, temperature) if step else o_step_logits(z, k, p, temperature, check=False)
-        token = int(torch.multinomial(torch.from_numpy(o_softmax(z)), 1, generator=g))
-        if mistake == "drop_eos" and token == eos_id:
-            break
-        ids.append(token)
-        if token == eos_id and mistake != "no_stop":
-            break
-    return tuple(ids)
-
-
-SAMPLE_MISTAKES = [
-    ("temp_multiplied", "the logits are multiplied by the temperature; divide them (z / temperature)"),
-    ("unfiltered", "it samples from the unfiltered distribution; draw from softmax of the filtered logits"),
-    ("p_before_k", "top-p is applied before top-k; the order is temperature, top_k_filter, then top_p_filter"),
-    ("no_stop", "it does not stop after emitting eos_id"),
-    ("drop_eos", "it stops before appending eos_id; the eos token is part of the output"),
-]
-
-
-def chi_square_pvalue(counts, probs):
-    """Pearson's goodness-of-fit p-value, pooling the rarest categories until each bin expects
-    at least 20 draws (so that the chi-square tail is accurate far out, where alpha lies)."""
-    counts, probs = np.asarray(counts, dtype=np.float64), np.asarray(probs, dtype=np.float64)
-    expected = counts.sum() * probs
-    order = np.argsort(expected)
-    obs_bins, exp_bins, acc_o, acc_e = [], [], 0.0, 0.0
-    for i in order:
-        acc_o += counts[i]
-        acc_e += expected[i]
-        if acc_e >= 20:
-            obs_bins.append(acc_o)
-            exp_bins.append(acc_e)
-            acc_o = acc_e = 0.0
-    if acc_e > 0:
-        if exp_bins:
-            obs_bins[-1] += acc_o
-            exp_bins[-1] += acc_e
-        else:
-            obs_bins.append(acc_o)
-            exp_bins.append(acc_e)
-    obs_bins, exp_bins = np.array(obs_bins), np.array(exp_bins)
-    if len(exp_bins) < 2:
-        return 1.0
-    stat = float(np.sum((obs_bins - exp_bins) ** 2 / exp_bins))
-    df = len(exp_bins) - 1  # the chi-square survival function: Q(df / 2, stat / 2)
-    return float(torch.special.gammaincc(torch.tensor(df / 2, dtype=torch.float64),
-                                         torch.tensor(stat / 2, dtype=torch.float64)))
-
-
-# ---- beam search ----------------------------------------------------------------------------
-def o_beam(spec, prompt, W, n, eos_id=None, length_penalty=1.0, check=True):
-    """The contract's beam search in float64. Returns a list of (tokens, score), best first.
-
-    Each step extends every live beam by every token and keeps the W best candidates by summed
-    log-probability; a kept candidate ending in eos_id is finished (out of the live set). After n
-    steps the live beams count as finished too; each finished beam scores
-    sum / (generated tokens) ** length_penalty, and the W best are returned."""
-    P, V = len(prompt), vocab(spec)
-    ends = lambda toks: eos_id is not None and toks[-1] == eos_id
-    live, finished = [(tuple(int(t) for t in prompt), 0.0)], []
-    for _ in range(n):
-        cands = []
-        for toks, s in live:
-            lp = o_logp(spec, toks)
-            cands += [(toks + (v,), s + lp[v]) for v in range(V)]
-        cands.sort(key=lambda c: -c[1])
-        if check:
-            require_gap([c[1] for c in cands[:W + 1]], "beam candidates")
-        finished += [c for c in cands[:W] if ends(c[0])]
-        live = [c for c in cands[:W] if not ends(c[0])]
-        if not live:
-            break
-    scored = sorted(((toks, s / (len(toks) - P) ** length_penalty) for toks, s in finished + live),
-                    key=lambda b: -b[1])
-    if check:
-        require_gap([b[1] for b in scored[:W + 1]], "final beam scores")
-    return scored[:W]
-
-
-def mistaken_beam(mistake, spec, prompt, W, n, eos_id=None, length_penalty=1.0):
-    """What beam_search returns with one known mistake (a name of BEAM_MISTAKES), simulated apart
-    from the oracle so that the oracle stays the contract alone. An unknown name raises."""
-    if mistake not in dict(BEAM_MISTAKES):
-        raise GraderBug(f"unknown beam_search mistake {mistake!r}")
-    P, V = len(prompt), vocab(spec)
-    ends = lambda toks: eos_id is not None and toks[-1] == eos_id and mistake != "ignore_eos"
-    live, finished = [(tuple(int(t) for t in prompt), 0.0)], []
-    for _ in range(n - 1 if mistake == "one_short" else n):
-        cands = []
-        for toks, s in live:
-            lp = o_logp(spec, toks)
-            cands += [(toks + (v,), s + lp[v]) for v in range(V)]
-        if mistake == "finished_compete":  # finished beams stay in the pool, never extended
-            cands, finished = cands + finished, []
-        cands.sort(key=lambda c: -c[1])
-        if mistake == "refill":  # the live set is topped up to W with non-finished candidates
-            finished += [c for c in cands[:W] if ends(c[0])]
-            live = [c for c in cands if not ends(c[0])][:W]
-        else:
-            live = []
-            for c in cands[:W]:
-                if ends(c[0]):
-                    finished.append(c)
-                    if mistake == "finished_also_live":
-                        live.append(c)
-                else:
-                    live.append(c)
-        if not live:
-            break
-    pool = finished if mistake == "drop_live" else finished + [c for c in live if not ends(c[0])]
-    divisor = {"penalty_prompt": lambda toks: len(toks) ** length_penalty,
-               "no_penalty": lambda toks: 1.0,
-               "mean_always": lambda toks: len(toks) - P}.get(mistake, lambda toks: (len(toks) - P) ** length_penalty)
-    scored = sorted(((toks, s / divisor(toks), s) for toks, s in pool),
-                    key=(lambda b: -b[2]) if mistake == "rank_by_sum" else (lambda b: -b[1]))
-    out = [(toks, sc) for toks, sc, _ in scored]
-    if mistake == "ascending":
-        return out[:W][::-1]
-    return out if mistake == "untruncated" else out[:W]
-
-
-BEAM_MISTAKES = [
-    ("ignore_eos", "a beam that ends in eos_id must be finished: it leaves the live set and is not extended"),
-    ("finished_also_live", "a finished beam (ending in eos_id) must leave the live set; it is still extended"),
-    ("finished_compete", "finished beams must leave the candidate pool; here they keep competing for the beam_width places"),
-    ("refill", "keep only the beam_width best candidates of each step (finished ones count); the live set is not refilled"),
-    ("drop_live", "the beams still live after max_new_tokens steps must count as finished"),
-    ("penalty_prompt", "the length penalty counts the prompt; divide by (number of generated tokens) ** length_penalty"),
-    ("no_penalty", "the score is not divided by (number of generated tokens) ** length_penalty"),
-    ("mean_always", "the score ignores length_penalty (it always divides by the number of generated tokens)"),
-    ("rank_by_sum", "the finished beams are ranked by summed log-probability; rank them by the length-penalised score"),
-    ("ascending", "the beams are sorted worst first; return them best first (highest score first)"),
-    ("untruncated", "it returns every finished beam; return only the beam_width best"),
-    ("one_short", "it runs max_new_tokens - 1 steps (an off-by-one in the loop)"),
-]
-
-
-def read_beams(value, prompt, name="beam_search"):
-    """The student's result -> list of (tokens tuple, score float), checking types."""
-    if not isinstance(value, (list, tuple)):
-        fail(f"{name} should return a list of (tokens, score) pairs, got a {type(value).__name__}")
-    out = []
-    for i, pair in enumerate(value):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            fail(f"{name} should return a list of (tokens, score) pairs; item {i} is not a pair")
-        toks = as_sequence(pair[0], f"{name}: the tokens of beam {i}", prompt)
-        out.append((toks, expect_scalar(pair[1], f"{name}: the score of beam {i}")))
-    return out
-
-
-def beams_equal(got, expected, rtol=1e-5, atol=1e-5):
-    return (len(got) == len(expected) and all(g[0] == e[0] for g, e in zip(got, expected))
-            and all(math.isclose(g[1], e[1], rel_tol=rtol, abs_tol=atol) for g, e in zip(got, expected)))
-
-
-def expect_beams(got, spec, prompt, W, n, eos_id=None, length_penalty=1.0, name="beam_search", expected=None):
-    oracle = o_beam(spec, prompt, W, n, eos_id, length_penalty)
-    if expected is not None and not beams_equal(expected, oracle, 1e-6, 1e-6):
-        raise GraderBug("grader oracles disagree")
-    expected = oracle
-    if beams_equal(got, expected):
-        return
-    for mistake, message in BEAM_MISTAKES:
-        wrong = mistaken_beam(mistake, spec, prompt, W, n, eos_id, length_penalty)
-        if wrong != expected and beams_equal(got, wrong):
-            fail(f"{name} is wrong: {message}")
-    if [g[0] for g in got] == [e[0] for e in expected]:
-        fail(f"{name} finds the right beams in the right order but their scores are wrong: "
-             "score = (sum of the log-probs of the generated tokens) / (number generated) ** length_penalty")
-    if sorted(g[0] for g in got) == sorted(e[0] for e in expected):
-        fail(f"{name} finds the right beams but returns them in the wrong order: best (highest score) first")
-    if len(got) != len(expected):
-        fail(f"{name} returns the wrong number of beams (it should be min(beam_width, number of finished beams))")
-    fail(f"{name} returns the wrong beams")
-
-
-# ---- perplexity -----------------------------------------------------------------------------
-def o_nll(spec, tokens):
-    return np.array([-o_logp(spec, tokens[:t])[tokens[t]] for t in range(1, len(tokens))])
-
-
-def o_exhaustive(spec, prompt, n, eos_id, length_penalty):
-    """Every continuation of at most n tokens that stops at its first eos_id, scored and sorted
-    (what beam search returns when beam_width keeps every candidate)."""
-    P, V, out = len(prompt), vocab(spec), []
-    for m in range(1, n + 1):
-        for tail in itertools.product(range(V), repeat=m):
-            if eos_id in tail[:-1] or (m < n and tail[-1] != eos_id):
-                continue
-            toks = tuple(int(t) for t in prompt) + tail
-            total = sum(o_logp(spec, toks[:P + i])[toks[P + i]] for i in range(m))
-            out.append((toks, total / m ** length_penalty))
-    out.sort(key=lambda b: -b[1])
-    require_gap([b[1] for b in out], "exhaustive scores")
-    return out
-
-
-# ==== the toy models the tests use ===========================================================
-EOS_MODEL = random_ngram(69, 6, 3, bias=[0, 0, 0, 0, 0, 0.5])       # eos = 5, greedy emits it at step 5
-BIGRAM7 = random_ngram(3, 7, 2)                                       # no eos
-BEAM_MODEL = random_ngram(6, 6, 3)                                    # eos = 5
-TINY3 = random_ngram(10, 3, 3)                                        # eos = 2, exhaustive search
-TINY4 = random_ngram(100, 4, 2)                                       # eos = 3, exhaustive search
-SAMPLE_MODEL = random_ngram(7, 8, 3, scale=1.2, bias=[0] * 7 + [-0.5])  # eos = 7
-
-
-def tensor(ids):
-    return torch.tensor(ids, dtype=torch.long)
-
-
-# ==== greedy_decode ==========================================================================
-@pytest.mark.points(3)
-def test_greedy_stops_after_eos(student):
-    """greedy_decode: argmax every step; stops right after emitting eos_id, which is kept"""
-    prompt = tensor([2, 0])
-    got = as_sequence(student.probe("greedy_decode", EOS_MODEL, prompt, 8, eos_id=5), "greedy_decode's result", prompt)
-    seq_feedback("greedy_decode (eos_id=5)", got, o_greedy(EOS_MODEL, prompt, 8, 5),
-                 greedy_mistakes(EOS_MODEL, prompt, 8, 5))
-
-
-@pytest.mark.points(2)
-def test_greedy_runs_max_new_tokens(student):
-    """greedy_decode: without eos_id, exactly max_new_tokens tokens after a longer prompt"""
-    prompt = tensor([4, 1, 6])
-    got = as_sequence(student.probe("greedy_decode", BIGRAM7, prompt, 6), "greedy_decode's result", prompt)
-    seq_feedback("greedy_decode (no eos_id)", got, o_greedy(BIGRAM7, prompt, 6),
-                 greedy_mistakes(BIGRAM7, prompt, 6, None))
 
 
 # ==== top_k_filter / top_p_filter ============================================================
@@ -648,6 +391,118 @@ def test_top_p_filter_rows(student, credit):
         out = student.top_p_filter(torch.from_numpy(z.copy()), 0.8)
         expect_filtered(out, z, o_top_p_keep(z, 0.8) & np.isfinite(z),
                         "top_p_filter(p=0.8) on logits that already hold -inf entries", top_p_mistakes(z, 0.8))
+
+
+# ---- sampling -------------------------------------------------------------------------------
+def o_step_logits(z, k=None, p=None, temperature=1.0, check=True):
+    """The contract's step: z / temperature, top-k, then top-p (float64). check: the inputs keep
+    top-p's promise (off for the paths only a mistake reaches)."""
+    z = np.asarray(z, dtype=np.float64) / temperature
+    if k is not None:
+        z = filtered(z, o_top_k_keep(z, k))
+    if p is not None:
+        z = filtered(z, o_top_p_keep(z, p, check=check))
+    return z
+
+
+def o_sample(spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None):
+    """The contract's sampler with torch.Generator().manual_seed(seed): one torch.multinomial
+    draw per step on the exact (float64) renormalised distribution."""
+    g = torch.Generator().manual_seed(seed)
+    ids = [int(t) for t in prompt]
+    for _ in range(n):
+        probs = torch.from_numpy(o_softmax(o_step_logits(o_logits(spec, ids), k, p, temperature)))
+        token = int(torch.multinomial(probs, 1, generator=g))
+        ids.append(token)
+        if token == eos_id:
+            break
+    return tuple(ids)
+
+
+# Known mistakes of one sampling step (the logits it draws from), each on its own.
+def step_temp_multiplied(z, k=None, p=None, temperature=1.0):
+    z = np.asarray(z, dtype=np.float64) * temperature
+    if k is not None:
+        z = filtered(z, o_top_k_keep(z, k))
+    if p is not None:
+        z = filtered(z, o_top_p_keep(z, p, check=False))
+    return z
+
+
+def step_unfiltered(z, k=None, p=None, temperature=1.0):
+    return np.asarray(z, dtype=np.float64) / temperature
+
+
+def step_p_before_k(z, k=None, p=None, temperature=1.0):
+    z = np.asarray(z, dtype=np.float64) / temperature
+    if p is not None:
+        z = filtered(z, o_top_p_keep(z, p, check=False))
+    if k is not None:
+        z = filtered(z, o_top_k_keep(z, k))
+    return z
+
+
+STEP_MISTAKES = {"temp_multiplied": step_temp_multiplied, "unfiltered": step_unfiltered,
+                 "p_before_k": step_p_before_k}
+
+
+def mistaken_sample(mistake, spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None):
+    """What sample returns with one known mistake (a name of SAMPLE_MISTAKES): a wrong step, or a
+    wrong stop at eos_id. An unknown name is the grader's bug and raises."""
+    if mistake not in dict(SAMPLE_MISTAKES):
+        raise GraderBug(f"unknown sample mistake {mistake!r}")
+    step = STEP_MISTAKES.get(mistake)
+    g = torch.Generator().manual_seed(seed)
+    ids = [int(t) for t in prompt]
+    for _ in range(n):
+        z = o_logits(spec, ids)
+        z = step(z, k, p, temperature) if step else o_step_logits(z, k, p, temperature, check=False)
+        token = int(torch.multinomial(torch.from_numpy(o_softmax(z)), 1, generator=g))
+        if mistake == "drop_eos" and token == eos_id:
+            break
+        ids.append(token)
+        if token == eos_id and mistake != "no_stop":
+            break
+    return tuple(ids)
+
+
+SAMPLE_MISTAKES = [
+    ("temp_multiplied", "the logits are multiplied by the temperature; divide them (z / temperature)"),
+    ("unfiltered", "it samples from the unfiltered distribution; draw from softmax of the filtered logits"),
+    ("p_before_k", "top-p is applied before top-k; the order is temperature, top_k_filter, then top_p_filter"),
+    ("no_stop", "it does not stop after emitting eos_id"),
+    ("drop_eos", "it stops before appending eos_id; the eos token is part of the output"),
+]
+
+
+def chi_square_pvalue(counts, probs):
+    """Pearson's goodness-of-fit p-value, pooling the rarest categories until each bin expects
+    at least 20 draws (so that the chi-square tail is accurate far out, where alpha lies)."""
+    counts, probs = np.asarray(counts, dtype=np.float64), np.asarray(probs, dtype=np.float64)
+    expected = counts.sum() * probs
+    order = np.argsort(expected)
+    obs_bins, exp_bins, acc_o, acc_e = [], [], 0.0, 0.0
+    for i in order:
+        acc_o += counts[i]
+        acc_e += expected[i]
+        if acc_e >= 20:
+            obs_bins.append(acc_o)
+            exp_bins.append(acc_e)
+            acc_o = acc_e = 0.0
+    if acc_e > 0:
+        if exp_bins:
+            obs_bins[-1] += acc_o
+            exp_bins[-1] += acc_e
+        else:
+            obs_bins.append(acc_o)
+            exp_bins.append(acc_e)
+    obs_bins, exp_bins = np.array(obs_bins), np.array(exp_bins)
+    if len(exp_bins) < 2:
+        return 1.0
+    stat = float(np.sum((obs_bins - exp_bins) ** 2 / exp_bins))
+    df = len(exp_bins) - 1  # the chi-square survival function: Q(df / 2, stat / 2)
+    return float(torch.special.gammaincc(torch.tensor(df / 2, dtype=torch.float64),
+                                         torch.tensor(stat / 2, dtype=torch.float64)))
 
 
 # ==== sample =================================================================================
@@ -854,6 +709,133 @@ def test_decoders_with_a_large_vocabulary(student, credit):
                     eos_id=BIG_EOS, name="beam_search (V = 300, eos_id=260)")
 
 
+# ---- beam search ----------------------------------------------------------------------------
+def o_beam(spec, prompt, W, n, eos_id=None, length_penalty=1.0, check=True):
+    """The contract's beam search in float64. Returns a list of (tokens, score), best first.
+
+    Each step extends every live beam by every token and keeps the W best candidates by summed
+    log-probability; a kept candidate ending in eos_id is finished (out of the live set). After n
+    steps the live beams count as finished too; each finished beam scores
+    sum / (generated tokens) ** length_penalty, and the W best are returned."""
+    P, V = len(prompt), vocab(spec)
+    ends = lambda toks: eos_id is not None and toks[-1] == eos_id
+    live, finished = [(tuple(int(t) for t in prompt), 0.0)], []
+    for _ in range(n):
+        cands = []
+        for toks, s in live:
+            lp = o_logp(spec, toks)
+            cands += [(toks + (v,), s + lp[v]) for v in range(V)]
+        cands.sort(key=lambda c: -c[1])
+        if check:
+            require_gap([c[1] for c in cands[:W + 1]], "beam candidates")
+        finished += [c for c in cands[:W] if ends(c[0])]
+        live = [c for c in cands[:W] if not ends(c[0])]
+        if not live:
+            break
+    scored = sorted(((toks, s / (len(toks) - P) ** length_penalty) for toks, s in finished + live),
+                    key=lambda b: -b[1])
+    if check:
+        require_gap([b[1] for b in scored[:W + 1]], "final beam scores")
+    return scored[:W]
+
+
+def mistaken_beam(mistake, spec, prompt, W, n, eos_id=None, length_penalty=1.0):
+    """What beam_search returns with one known mistake (a name of BEAM_MISTAKES), simulated apart
+    from the oracle so that the oracle stays the contract alone. An unknown name raises."""
+    if mistake not in dict(BEAM_MISTAKES):
+        raise GraderBug(f"unknown beam_search mistake {mistake!r}")
+    P, V = len(prompt), vocab(spec)
+    ends = lambda toks: eos_id is not None and toks[-1] == eos_id and mistake != "ignore_eos"
+    live, finished = [(tuple(int(t) for t in prompt), 0.0)], []
+    for _ in range(n - 1 if mistake == "one_short" else n):
+        cands = []
+        for toks, s in live:
+            lp = o_logp(spec, toks)
+            cands += [(toks + (v,), s + lp[v]) for v in range(V)]
+        if mistake == "finished_compete":  # finished beams stay in the pool, never extended
+            cands, finished = cands + finished, []
+        cands.sort(key=lambda c: -c[1])
+        if mistake == "refill":  # the live set is topped up to W with non-finished candidates
+            finished += [c for c in cands[:W] if ends(c[0])]
+            live = [c for c in cands if not ends(c[0])][:W]
+        else:
+            live = []
+            for c in cands[:W]:
+                if ends(c[0]):
+                    finished.append(c)
+                    if mistake == "finished_also_live":
+                        live.append(c)
+                else:
+                    live.append(c)
+        if not live:
+            break
+    pool = finished if mistake == "drop_live" else finished + [c for c in live if not ends(c[0])]
+    divisor = {"penalty_prompt": lambda toks: len(toks) ** length_penalty,
+               "no_penalty": lambda toks: 1.0,
+               "mean_always": lambda toks: len(toks) - P}.get(mistake, lambda toks: (len(toks) - P) ** length_penalty)
+    scored = sorted(((toks, s / divisor(toks), s) for toks, s in pool),
+                    key=(lambda b: -b[2]) if mistake == "rank_by_sum" else (lambda b: -b[1]))
+    out = [(toks, sc) for toks, sc, _ in scored]
+    if mistake == "ascending":
+        return out[:W][::-1]
+    return out if mistake == "untruncated" else out[:W]
+
+
+BEAM_MISTAKES = [
+    ("ignore_eos", "a beam that ends in eos_id must be finished: it leaves the live set and is not extended"),
+    ("finished_also_live", "a finished beam (ending in eos_id) must leave the live set; it is still extended"),
+    ("finished_compete", "finished beams must leave the candidate pool; here they keep competing for the beam_width places"),
+    ("refill", "keep only the beam_width best candidates of each step (finished ones count); the live set is not refilled"),
+    ("drop_live", "the beams still live after max_new_tokens steps must count as finished"),
+    ("penalty_prompt", "the length penalty counts the prompt; divide by (number of generated tokens) ** length_penalty"),
+    ("no_penalty", "the score is not divided by (number of generated tokens) ** length_penalty"),
+    ("mean_always", "the score ignores length_penalty (it always divides by the number of generated tokens)"),
+    ("rank_by_sum", "the finished beams are ranked by summed log-probability; rank them by the length-penalised score"),
+    ("ascending", "the beams are sorted worst first; return them best first (highest score first)"),
+    ("untruncated", "it returns every finished beam; return only the beam_width best"),
+    ("one_short", "it runs max_new_tokens - 1 steps (an off-by-one in the loop)"),
+]
+
+
+def read_beams(value, prompt, name="beam_search"):
+    """The student's result -> list of (tokens tuple, score float), checking types."""
+    if not isinstance(value, (list, tuple)):
+        fail(f"{name} should return a list of (tokens, score) pairs, got a {type(value).__name__}")
+    out = []
+    for i, pair in enumerate(value):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            fail(f"{name} should return a list of (tokens, score) pairs; item {i} is not a pair")
+        toks = as_sequence(pair[0], f"{name}: the tokens of beam {i}", prompt)
+        out.append((toks, expect_scalar(pair[1], f"{name}: the score of beam {i}")))
+    return out
+
+
+def beams_equal(got, expected, rtol=1e-5, atol=1e-5):
+    return (len(got) == len(expected) and all(g[0] == e[0] for g, e in zip(got, expected))
+            and all(math.isclose(g[1], e[1], rel_tol=rtol, abs_tol=atol) for g, e in zip(got, expected)))
+
+
+def expect_beams(got, spec, prompt, W, n, eos_id=None, length_penalty=1.0, name="beam_search", expected=None):
+    oracle = o_beam(spec, prompt, W, n, eos_id, length_penalty)
+    if expected is not None and not beams_equal(expected, oracle, 1e-6, 1e-6):
+        raise GraderBug("grader oracles disagree")
+    expected = oracle
+    if beams_equal(got, expected):
+        return
+    for mistake, message in BEAM_MISTAKES:
+        wrong = mistaken_beam(mistake, spec, prompt, W, n, eos_id, length_penalty)
+        if wrong != expected and beams_equal(got, wrong):
+            fail(f"{name} is wrong: {message}")
+    if [g[0] for g in got] == [e[0] for e in expected]:
+        fail(f"{name} finds the right beams in the right order but their scores are wrong: "
+             "score = (sum of the log-probs of the generated tokens) / (number generated) ** length_penalty")
+    if sorted(g[0] for g in got) == sorted(e[0] for e in expected):
+        fail(f"{name} finds the right beams but returns them in the wrong order: best (highest score) first")
+    if len(got) != len(expected):
+        fail(f"{name} returns the wrong number of beams (it should be min(beam_width, number of finished beams))")
+    fail(f"{name} returns the wrong beams")
+
+
 # ==== beam_search ============================================================================
 def beam_run(student, spec, prompt, W, n, **kw):
     return read_beams(student.probe("beam_search", spec, prompt, W, n, **kw), prompt)
@@ -965,6 +947,27 @@ def test_beam_search_return_types(student):
         if not isinstance(score, float):
             what = "a 0-d tensor" if isinstance(score, torch.Tensor) else f"a {type(score).__name__}"
             fail(f"beam_search: the score of beam {i} should be a Python float, got {what} (use float(...) or .item())")
+
+
+# ---- perplexity -----------------------------------------------------------------------------
+def o_nll(spec, tokens):
+    return np.array([-o_logp(spec, tokens[:t])[tokens[t]] for t in range(1, len(tokens))])
+
+
+def o_exhaustive(spec, prompt, n, eos_id, length_penalty):
+    """Every continuation of at most n tokens that stops at its first eos_id, scored and sorted
+    (what beam search returns when beam_width keeps every candidate)."""
+    P, V, out = len(prompt), vocab(spec), []
+    for m in range(1, n + 1):
+        for tail in itertools.product(range(V), repeat=m):
+            if eos_id in tail[:-1] or (m < n and tail[-1] != eos_id):
+                continue
+            toks = tuple(int(t) for t in prompt) + tail
+            total = sum(o_logp(spec, toks[:P + i])[toks[P + i]] for i in range(m))
+            out.append((toks, total / m ** length_penalty))
+    out.sort(key=lambda b: -b[1])
+    require_gap([b[1] for b in out], "exhaustive scores")
+    return out
 
 
 # ==== perplexity =============================================================================
