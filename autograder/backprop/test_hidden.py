@@ -117,7 +117,8 @@ def mistaken_backward(mistake, params, cache, Y, hidden, lam):
         scale = 1.0 if mistake == "summed" else 1.0 / m
         l2 = {"l2_missing": 0.0, "l2_without_2": lam * W, "l2_over_m": 2 * lam * W / m}.get(mistake, 2 * lam * W)
         grads[f"dW{l}"] = delta @ cache[f"A{l - 1}"].T * scale + l2
-        grads[f"db{l}"] = delta.sum(axis=1, keepdims=True) * scale + (2 * lam * params[f"b{l}"] if mistake == "db_l2" else 0)
+        db_l2 = 2 * lam * params[f"b{l}"] if mistake == "db_l2" else 0
+        grads[f"db{l}"] = delta.sum(axis=1, keepdims=True) * scale + db_l2
         if l > 1:
             Zprev = cache[f"A{l - 1}"] if mistake == "g_of_A" else cache[f"Z{l - 1}"]
             delta = (W.T @ delta) * gp(Zprev)

@@ -555,7 +555,7 @@ def o_fine_tune(n_frozen, kwargs=()):
     return replay(recipe(n_frozen, kwargs))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def replay(r: Recipe):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -356,7 +356,8 @@ class ClassGrader:
     def _interrupted(self, result: dict) -> bool:
         if self.stopping.is_set():
             return True
-        looks_cut = not result.get("tests") or any(t.get("output", "").startswith(results.NOT_RUN) for t in result["tests"])
+        looks_cut = not result.get("tests") or any(t.get("output", "").startswith(results.NOT_RUN)
+                                                   for t in result["tests"])
         # A grader stopped by a terminal's Ctrl-C may return before our own handler has run.
         return looks_cut and self.stopping.wait(1.0)
 
