@@ -14,4 +14,4 @@ demo: $(STAMP)
 	$(VENV)/bin/dlgrade demo
 
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup $(ARGS)  # make test ARGS="-k rnn_cell": one assignment

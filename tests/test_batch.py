@@ -412,7 +412,7 @@ def test_an_interrupted_run_keeps_finished_students_drops_the_rest_and_resumes(t
     for student in done:                    # whatever was written is whole and a real grade
         r = _result(out, student)
         jsonschema.validate(r, SCHEMA)
-        assert not any(t["output"].startswith(batch.INCOMPLETE) for t in r["tests"])
+        assert not any(t["output"].startswith(results.NOT_RUN) for t in r["tests"])
     assert not [p for p in out.rglob("*") if p.name.startswith(".")]
     assert not (out / "gradebook.csv").exists()
     for _ in range(100):   # no grader or worker outlives the batch, nothing is left in its temp folder
@@ -432,10 +432,9 @@ def test_an_interrupted_run_keeps_finished_students_drops_the_rest_and_resumes(t
 DISPOSE_INTERRUPTED = """
 import os, signal, sys, threading, time
 from dlgrade import assignments
-from dlgrade.grading.plugin import Assignment
 from dlgrade.sandbox import launcher
 a = assignments.get("gradient_descent")
-w = launcher.Worker(a.solution_dir / a.module_file, Assignment(a.grader_dir).worker_config())
+w = launcher.Worker(a.solution_dir / a.module_file, a.worker_config())
 assert w.start()["ok"]
 close = launcher.Worker.close
 def slow_close(self):    # the real close kills, waits and forks kill_uid: widen that window

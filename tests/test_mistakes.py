@@ -21,11 +21,6 @@ def catalog_outcomes(aid: str) -> dict:
     return {o.subject: o for o in verify.check_catalog(aid)}
 
 
-def test_every_assignment_has_a_catalog():
-    for aid in assignments.all_ids():
-        assert len(mistakes.catalog(aid)) >= 15, f"{aid}: the catalog needs at least 15 mistakes"
-
-
 @pytest.mark.parametrize("mistake", [pytest.param(m, marks=pytest.mark.xdist_group(m.assignment)) for m in CASES],
                          ids=[f"{m.assignment}:{m.name}" for m in CASES])
 def test_mistake_loses_points_with_targeted_feedback(mistake):

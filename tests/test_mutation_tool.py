@@ -41,3 +41,14 @@ def test_every_equivalent_mutant_on_record_names_a_line_of_a_solution_region():
         inside = {lines[n - 1].strip() for r in authoring.regions(source) for n in range(r.begin + 1, r.end)}
         assert before in inside, f"stale row in docs/equivalent-mutants.md: {aid}: {before}"
         assert after != before
+
+
+def test_the_tracked_reports_are_rewritten_only_when_asked(tmp_path, monkeypatch):
+    reports, cache = tmp_path / "reports", tmp_path / "cache"
+    monkeypatch.setattr(mutation_test, "REPORTS", reports)
+    monkeypatch.setattr(mutation_test, "CACHE", cache)
+    monkeypatch.setattr(mutation_test, "mutants", lambda aid: iter(()))  # no grading: only the report
+    assert mutation_test.main([AID]) == 0
+    assert not reports.exists()
+    assert mutation_test.main([AID, "--update-report"]) == 0
+    assert sorted(p.name for p in reports.iterdir()) == ["REPORT.md", f"{AID}.md"]

@@ -15,9 +15,9 @@ SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").r
 IDS = assignments.all_ids()
 
 
-def test_every_assignment_of_the_curriculum_is_discovered():
-    assert "gradient_descent" in IDS
-    assert set(IDS) <= set(assignments.ORDER)
+def test_the_assignments_come_in_the_course_order():
+    # from the folders alone (each assignment.toml's `order`): no list to edit elsewhere
+    assert IDS[:6] == ["gradient_descent", "backprop", "conv", "attention", "decoding", "transfer_learning"]
 
 
 @pytest.mark.parametrize("aid", IDS)

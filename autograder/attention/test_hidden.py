@@ -66,23 +66,65 @@ def torch_sdpa(q, k, v, mask=None):
     return out, weights
 
 
-def o_sdpa(q, k, v, mask=None, variant="contract"):
-    """The contract's formula in float64, or what a known mistake computes instead."""
+def o_sdpa(q, k, v, mask=None):
+    """The contract's formula in float64: softmax(q k^T / sqrt(d_k), blocked scores -inf) v."""
     q, k, v = q.double(), k.double(), v.double()
-    d_k, d_v = q.shape[-1], v.shape[-1]
-    scale = {"no_scale": 1.0, "dk": d_k, "sqrt_dv": math.sqrt(d_v)}.get(variant, math.sqrt(d_k))
-    scores = q @ k.transpose(-2, -1) / scale
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
-        if variant == "zero_fill":
-            scores = scores.masked_fill(~mask, 0.0)
-        elif variant == "inverted":
-            scores = scores.masked_fill(mask, float("-inf"))
-        elif variant != "after_softmax":
-            scores = scores.masked_fill(~mask, float("-inf"))
-    weights = torch.softmax(scores, dim=-2 if variant == "axis" else -1)
-    if mask is not None and variant == "after_softmax":
-        weights = weights.masked_fill(~mask, 0.0)
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
     return weights @ v, weights
+
+
+# Known mistakes of scaled_dot_product_attention, each simulated on its own: (out, weights).
+def _scores(q, k, scale):
+    return q.double() @ k.double().transpose(-2, -1) / scale
+
+
+def _blocked(scores, mask, fill=float("-inf")):
+    return scores if mask is None else scores.masked_fill(~mask, fill)
+
+
+def sdpa_no_scale(q, k, v, mask=None):
+    weights = torch.softmax(_blocked(_scores(q, k, 1.0), mask), dim=-1)
+    return weights @ v.double(), weights
+
+
+def sdpa_dk(q, k, v, mask=None):
+    weights = torch.softmax(_blocked(_scores(q, k, q.shape[-1]), mask), dim=-1)
+    return weights @ v.double(), weights
+
+
+def sdpa_sqrt_dv(q, k, v, mask=None):
+    weights = torch.softmax(_blocked(_scores(q, k, math.sqrt(v.shape[-1])), mask), dim=-1)
+    return weights @ v.double(), weights
+
+
+def sdpa_axis(q, k, v, mask=None):
+    weights = torch.softmax(_blocked(_scores(q, k, math.sqrt(q.shape[-1])), mask), dim=-2)
+    return weights @ v.double(), weights
+
+
+def sdpa_inverted(q, k, v, mask):
+    weights = torch.softmax(_blocked(_scores(q, k, math.sqrt(q.shape[-1])), ~mask), dim=-1)
+    return weights @ v.double(), weights
+
+
+def sdpa_after_softmax(q, k, v, mask):
+    weights = torch.softmax(_scores(q, k, math.sqrt(q.shape[-1])), dim=-1).masked_fill(~mask, 0.0)
+    return weights @ v.double(), weights
+
+
+def sdpa_zero_fill(q, k, v, mask):
+    weights = torch.softmax(_blocked(_scores(q, k, math.sqrt(q.shape[-1])), mask, 0.0), dim=-1)
+    return weights @ v.double(), weights
+
+
+def simulate(simulations, name):
+    """The function simulating the known mistake `name`; an unknown name is the grader's bug."""
+    if name not in simulations:
+        raise GraderBug(f"no simulation of the mistake {name!r}")
+    return simulations[name]
 
 
 def expected_sdpa(q, k, v, mask=None):
@@ -104,12 +146,17 @@ SDPA_MISTAKES = {
 }
 
 
+SDPA_SIMULATIONS = {"no_scale": sdpa_no_scale, "dk": sdpa_dk, "sqrt_dv": sdpa_sqrt_dv, "axis": sdpa_axis,
+                    "inverted": sdpa_inverted, "after_softmax": sdpa_after_softmax, "zero_fill": sdpa_zero_fill}
+assert SDPA_SIMULATIONS.keys() == SDPA_MISTAKES.keys()  # every message has its simulation
+
+
 def sdpa_mistakes(q, k, v, mask, which):
     """{message: wrong value} for output (which=0) or weights (which=1), for every known mistake."""
     variants = ["no_scale", "dk", "sqrt_dv", "axis"] + (["inverted", "after_softmax", "zero_fill"] if mask is not None else [])
     out = {}
     for name in variants:
-        value = o_sdpa(q, k, v, mask, name)[which]
+        value = simulate(SDPA_SIMULATIONS, name)(q, k, v, mask)[which]
         if torch.isfinite(value).all():
             out[SDPA_MISTAKES[name]] = value
     return out
@@ -266,23 +313,55 @@ def test_causal_mask(student, credit, L):
 
 
 # ---- sinusoidal_positional_encoding -----------------------------------------------------------
-def o_pe(L, d, variant="contract"):
-    p = np.arange(L, dtype=np.float64)[:, None] + (1.0 if variant == "from_one" else 0.0)
-    i = np.arange(d // 2, dtype=np.float64)
-    exponent = (i if variant == "no_two" else 2 * i) / d
-    angle = p / 10000.0 ** exponent
-    sin, cos = np.sin(angle), np.cos(angle)
-    if variant == "odd_exponent":
-        cos = np.cos(p / 10000.0 ** ((2 * i + 1) / d))
-    if variant == "swapped":
-        sin, cos = cos, sin
-    if variant == "concatenated":
-        return np.concatenate([sin, cos], axis=1)
-    PE = np.zeros((L, d))
+def o_pe(L, d):
+    """PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(p / 10000^(2i/d)), in float64."""
+    p, i = _pe_grid(L, d)
+    angle = p / 10000.0 ** (2 * i / d)
+    return _interleaved(np.sin(angle), np.cos(angle))
+
+
+def _pe_grid(L, d):
+    return np.arange(L, dtype=np.float64)[:, None], np.arange(d // 2, dtype=np.float64)
+
+
+def _interleaved(sin, cos):
+    PE = np.zeros((sin.shape[0], 2 * sin.shape[1]))
     PE[:, 0::2], PE[:, 1::2] = sin, cos
     return PE
 
 
+# Known mistakes of sinusoidal_positional_encoding, each simulated on its own.
+def pe_swapped(L, d):
+    p, i = _pe_grid(L, d)
+    angle = p / 10000.0 ** (2 * i / d)
+    return _interleaved(np.cos(angle), np.sin(angle))
+
+
+def pe_odd_exponent(L, d):
+    p, i = _pe_grid(L, d)
+    return _interleaved(np.sin(p / 10000.0 ** (2 * i / d)), np.cos(p / 10000.0 ** ((2 * i + 1) / d)))
+
+
+def pe_no_two(L, d):
+    p, i = _pe_grid(L, d)
+    angle = p / 10000.0 ** (i / d)
+    return _interleaved(np.sin(angle), np.cos(angle))
+
+
+def pe_concatenated(L, d):
+    p, i = _pe_grid(L, d)
+    angle = p / 10000.0 ** (2 * i / d)
+    return np.concatenate([np.sin(angle), np.cos(angle)], axis=1)
+
+
+def pe_from_one(L, d):
+    p, i = _pe_grid(L, d)
+    angle = (p + 1.0) / 10000.0 ** (2 * i / d)
+    return _interleaved(np.sin(angle), np.cos(angle))
+
+
+PE_SIMULATIONS = {"swapped": pe_swapped, "odd_exponent": pe_odd_exponent, "no_two": pe_no_two,
+                  "concatenated": pe_concatenated, "from_one": pe_from_one}
 PE_MISTAKES = {
     "swapped": "sin and cos are swapped: sin goes into the even columns 2i, cos into the odd columns 2i+1",
     "odd_exponent": "the odd columns use the exponent (2i+1)/d; columns 2i and 2i+1 share the frequency 1/10000^(2i/d)",
@@ -300,7 +379,7 @@ def test_positional_encoding(student, L, d):
     name = f"sinusoidal_positional_encoding({L}, {d})"
     PE = expect_tensor(student.sinusoidal_positional_encoding(L, d), name, shape=(L, d))
     expect_close(PE, o_pe(L, d), name, rtol=0, atol=PE_ATOL,
-                 mistakes={message: o_pe(L, d, variant) for variant, message in PE_MISTAKES.items()})
+                 mistakes={message: simulate(PE_SIMULATIONS, name)(L, d) for name, message in PE_MISTAKES.items()})
 
 
 # ---- MultiHeadSelfAttention -------------------------------------------------------------------
@@ -344,46 +423,93 @@ def allowed_of(L, mask, causal):
     return mask
 
 
-def o_mhsa(x, W, H, mask=None, causal=False, variant="contract"):
-    """Multi-head self-attention from the contract in float64 (or a known mistake): (out, weights)."""
+def o_mhsa(x, W, H, mask=None, causal=False):
+    """Multi-head self-attention from the contract in float64: (out, weights)."""
     B, L, d = x.shape
     dh = d // H
     x = x.double()
+    q, k, v = (_proj(W, name, x).reshape(B, L, H, dh).transpose(1, 2) for name in ("q_proj", "k_proj", "v_proj"))
+    allowed = allowed_of(L, mask, causal)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(dh)
+    if allowed is not None:
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return _proj(W, "out_proj", (weights @ v).transpose(1, 2).reshape(B, L, d)), weights
 
-    def proj(name, t):
-        out = t @ W[f"{name}.weight"].double().T
-        return out + W[f"{name}.bias"].double() if f"{name}.bias" in W else out
 
-    def split(t):
-        if variant == "split_no_transpose":
-            return t.reshape(B, H, L, dh)
-        if variant == "strided":
-            return t.reshape(B, L, dh, H).permute(0, 3, 1, 2)
-        return t.reshape(B, L, H, dh).transpose(1, 2)
+def _proj(W, name, t):
+    out = t @ W[f"{name}.weight"].double().T
+    return out + W[f"{name}.bias"].double() if f"{name}.bias" in W else out
 
-    def merge(t):
-        if variant in ("split_no_transpose", "merge_no_transpose"):
-            return t.reshape(B, L, d)
-        if variant == "strided":
-            return t.permute(0, 2, 3, 1).reshape(B, L, d)
-        return t.transpose(1, 2).reshape(B, L, d)
 
-    q, k, v = split(proj("q_proj", x)), split(proj("k_proj", x)), split(proj("v_proj", x))
-    if variant == "causal_replaces_mask" and causal:
-        allowed = allowed_of(L, None, True)
-    elif variant == "mask_ignored":
-        allowed = allowed_of(L, None, causal)
-    else:
-        allowed = allowed_of(L, mask, causal)
-    scale = math.sqrt(d) if variant == "scale_d_model" else math.sqrt(dh)
+# Known mistakes of MultiHeadSelfAttention, each simulated on its own; _mhsa_with takes the
+# pieces a mistake changes (mistakes only: the oracle above is written out whole).
+def _mhsa_with(x, W, H, allowed, split, merge, scale, out_proj=True):
+    x = x.double()
+    q, k, v = (split(_proj(W, name, x)) for name in ("q_proj", "k_proj", "v_proj"))
     scores = q @ k.transpose(-2, -1) / scale
     if allowed is not None:
         scores = scores.masked_fill(~allowed, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     out = merge(weights @ v)
-    if variant != "no_out_proj":
-        out = proj("out_proj", out)
-    return out, weights
+    return (_proj(W, "out_proj", out) if out_proj else out), weights
+
+
+def _heads(x, H):
+    """(B, L, d) -> (B, H, L, d_head), the contract's split."""
+    B, L, d = x.shape
+    return lambda t: t.reshape(B, L, H, d // H).transpose(1, 2)
+
+
+def _merge(x):
+    B, L, d = x.shape
+    return lambda t: t.transpose(1, 2).reshape(B, L, d)
+
+
+def mhsa_strided(x, W, H, mask=None, causal=False):
+    B, L, d = x.shape
+    return _mhsa_with(x, W, H, allowed_of(L, mask, causal), lambda t: t.reshape(B, L, d // H, H).permute(0, 3, 1, 2),
+                      lambda t: t.permute(0, 2, 3, 1).reshape(B, L, d), math.sqrt(d // H))
+
+
+def mhsa_split_no_transpose(x, W, H, mask=None, causal=False):
+    B, L, d = x.shape
+    return _mhsa_with(x, W, H, allowed_of(L, mask, causal), lambda t: t.reshape(B, H, L, d // H),
+                      lambda t: t.reshape(B, L, d), math.sqrt(d // H))
+
+
+def mhsa_merge_no_transpose(x, W, H, mask=None, causal=False):
+    B, L, d = x.shape
+    return _mhsa_with(x, W, H, allowed_of(L, mask, causal), _heads(x, H), lambda t: t.reshape(B, L, d),
+                      math.sqrt(d // H))
+
+
+def mhsa_scale_d_model(x, W, H, mask=None, causal=False):
+    L, d = x.shape[1], x.shape[2]
+    return _mhsa_with(x, W, H, allowed_of(L, mask, causal), _heads(x, H), _merge(x), math.sqrt(d))
+
+
+def mhsa_causal_replaces_mask(x, W, H, mask=None, causal=False):
+    L, d = x.shape[1], x.shape[2]
+    allowed = allowed_of(L, None, True) if causal else allowed_of(L, mask, causal)
+    return _mhsa_with(x, W, H, allowed, _heads(x, H), _merge(x), math.sqrt(d // H))
+
+
+def mhsa_mask_ignored(x, W, H, mask=None, causal=False):
+    L, d = x.shape[1], x.shape[2]
+    return _mhsa_with(x, W, H, allowed_of(L, None, causal), _heads(x, H), _merge(x), math.sqrt(d // H))
+
+
+def mhsa_no_out_proj(x, W, H, mask=None, causal=False):
+    L, d = x.shape[1], x.shape[2]
+    return _mhsa_with(x, W, H, allowed_of(L, mask, causal), _heads(x, H), _merge(x), math.sqrt(d // H),
+                      out_proj=False)
+
+
+MHSA_SIMULATIONS = {"strided": mhsa_strided, "split_no_transpose": mhsa_split_no_transpose,
+                    "merge_no_transpose": mhsa_merge_no_transpose, "scale_d_model": mhsa_scale_d_model,
+                    "causal_replaces_mask": mhsa_causal_replaces_mask, "mask_ignored": mhsa_mask_ignored,
+                    "no_out_proj": mhsa_no_out_proj}
 
 
 MHSA_MISTAKES = {
@@ -400,16 +526,19 @@ MHSA_MISTAKES = {
 }
 
 
+assert PE_SIMULATIONS.keys() == PE_MISTAKES.keys() and MHSA_SIMULATIONS.keys() == MHSA_MISTAKES.keys()
+
+
 def mhsa_mistakes(x, W, H, mask, causal, which):
     out = {}
-    for variant, message in MHSA_MISTAKES.items():
-        if variant in ("causal_replaces_mask", "mask_ignored") and mask is None:
+    for name, message in MHSA_MISTAKES.items():
+        if name in ("causal_replaces_mask", "mask_ignored") and mask is None:
             continue
-        if variant == "causal_replaces_mask" and not causal:
+        if name == "causal_replaces_mask" and not causal:
             continue
-        if which == 1 and variant in ("merge_no_transpose", "no_out_proj"):
+        if which == 1 and name in ("merge_no_transpose", "no_out_proj"):
             continue  # the weights are right for these
-        value = o_mhsa(x, W, H, mask, causal, variant)[which]
+        value = simulate(MHSA_SIMULATIONS, name)(x, W, H, mask, causal)[which]
         if torch.isfinite(value).all():
             out[message] = value
     return out
@@ -527,7 +656,8 @@ def test_mhsa_heads_are_column_blocks(student, credit):
     dh = d // H
     q = x.double() @ W["q_proj.weight"].double().T + W["q_proj.bias"].double()
     k = x.double() @ W["k_proj.weight"].double().T + W["k_proj.bias"].double()
-    wrong = {MHSA_MISTAKES[v]: o_mhsa(x, W, H, variant=v)[1] for v in ("strided", "split_no_transpose", "scale_d_model")}
+    wrong = {MHSA_MISTAKES[v]: simulate(MHSA_SIMULATIONS, v)(x, W, H)[1]
+             for v in ("strided", "split_no_transpose", "scale_d_model")}
     for h in range(H):
         cols = slice(h * dh, (h + 1) * dh)
         expected = torch.softmax(q[..., cols] @ k[..., cols].transpose(-2, -1) / math.sqrt(dh), dim=-1)

@@ -39,24 +39,18 @@ def o_softmax(Z, axis=0):
     return E / E.sum(axis=axis, keepdims=True)
 
 
-def o_forward(params, X, hidden="relu", output="sigmoid", variant=None):
-    """The contract's forward; variant computes a known wrong version (for feedback only)."""
+def o_forward(params, X, hidden="relu", output="sigmoid"):
+    """The contract's forward: (A[L], cache of every A[l] and Z[l])."""
     L = len(params) // 2
-    g = ACT["relu" if variant == "hidden_ignored" else hidden][0]
+    g = ACT[hidden][0]
     cache = {"A0": X}
     A = X
     for l in range(1, L + 1):
         Z = params[f"W{l}"] @ A + params[f"b{l}"]
         if l < L:
             A = g(Z)
-        elif variant == "output_is_hidden":
-            A = g(Z)
-        elif variant == "no_output_activation":
-            A = Z
-        elif output == "sigmoid":
-            A = o_sigmoid(Z)
         else:
-            A = o_softmax(Z, axis=1 if variant == "softmax_rows" else 0)
+            A = o_sigmoid(Z) if output == "sigmoid" else o_softmax(Z, axis=0)
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
     return A, cache
 
@@ -106,23 +100,27 @@ def torch_gradients(params, X, Y, hidden, output, lam):
     return grads, deltas
 
 
-def o_backward(params, cache, Y, hidden, lam, variant=None):
-    """A known WRONG backward, for feedback only (the right values come from torch)."""
+def mistaken_backward(mistake, params, cache, Y, hidden, lam):
+    """The grads of backward with one known mistake (a name of BACKWARD_MISTAKES), for feedback
+    only: the right values come from torch. An unknown name raises."""
+    if mistake not in BACKWARD_MISTAKES:
+        raise KeyError(f"no simulation of the backward mistake {mistake!r}")
     L = len(params) // 2
     m = Y.shape[1]
-    gp = ACT["relu" if variant == "hidden_ignored" else hidden][1]
+    gp = ACT["relu" if mistake == "hidden_ignored" else hidden][1]
     grads = {}
     delta = cache[f"A{L}"] - Y
-    if variant == "delta_sign":
+    if mistake == "delta_sign":
         delta = -delta
     for l in range(L, 0, -1):
         W = params[f"W{l}"]
-        scale = 1.0 if variant == "summed" else 1.0 / m
-        l2 = {"l2_missing": 0.0, "l2_without_2": lam * W, "l2_over_m": 2 * lam * W / m}.get(variant, 2 * lam * W)
+        scale = 1.0 if mistake == "summed" else 1.0 / m
+        l2 = {"l2_missing": 0.0, "l2_without_2": lam * W, "l2_over_m": 2 * lam * W / m}.get(mistake, 2 * lam * W)
         grads[f"dW{l}"] = delta @ cache[f"A{l - 1}"].T * scale + l2
-        grads[f"db{l}"] = delta.sum(axis=1, keepdims=True) * scale + (2 * lam * params[f"b{l}"] if variant == "db_l2" else 0)
+        db_l2 = 2 * lam * params[f"b{l}"] if mistake == "db_l2" else 0
+        grads[f"db{l}"] = delta.sum(axis=1, keepdims=True) * scale + db_l2
         if l > 1:
-            Zprev = cache[f"A{l - 1}"] if variant == "g_of_A" else cache[f"Z{l - 1}"]
+            Zprev = cache[f"A{l - 1}"] if mistake == "g_of_A" else cache[f"Z{l - 1}"]
             delta = (W.T @ delta) * gp(Zprev)
     return grads
 
@@ -299,6 +297,28 @@ FORWARD_MISTAKES = {
 }
 
 
+def mistaken_forward(mistake, params, X, hidden, output):
+    """forward with one known mistake (a name of FORWARD_MISTAKES): (A[L], cache). Unknown names raise."""
+    if mistake not in FORWARD_MISTAKES:
+        raise KeyError(f"no simulation of the forward mistake {mistake!r}")
+    L = len(params) // 2
+    g = ACT["relu" if mistake == "hidden_ignored" else hidden][0]
+    cache = {"A0": X}
+    A = X
+    for l in range(1, L + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        if l < L or mistake == "output_is_hidden":
+            A = g(Z)
+        elif mistake == "no_output_activation":
+            A = Z
+        elif output == "sigmoid":
+            A = o_sigmoid(Z)
+        else:
+            A = o_softmax(Z, axis=1 if mistake == "softmax_rows" else 0)
+        cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+    return A, cache
+
+
 @pytest.mark.points(2)
 @pytest.mark.parametrize("case", list(FORWARD_CASES))
 def test_forward(student, credit, case):
@@ -307,7 +327,7 @@ def test_forward(student, credit, case):
     params, X, _ = net_problem(seed, sizes, m, output)
     L = len(sizes) - 1
     Y_ok, cache_ok = o_forward(params, X, hidden, output)
-    wrong = {msg: o_forward(params, X, hidden, output, v)[1] for v, msg in FORWARD_MISTAKES.items()}
+    wrong = {msg: mistaken_forward(v, params, X, hidden, output)[1] for v, msg in FORWARD_MISTAKES.items()}
     reply = student.forward(params, X, hidden=hidden, output=output)
     if not (isinstance(reply, tuple) and len(reply) == 2):
         fail("forward should return a tuple (Y_hat, cache)")
@@ -480,7 +500,7 @@ def test_backward(student, credit, case):
     for v, msg in BACKWARD_MISTAKES.items():
         if (lam == 0 and v.startswith(("l2", "db_l2"))) or (v == "hidden_ignored" and hidden == "relu"):
             continue
-        wrong[v] = (msg, o_backward(params, cache, Y, hidden, lam, v))
+        wrong[v] = (msg, mistaken_backward(v, params, cache, Y, hidden, lam))
     grads = student.backward(params, cache, Y, hidden=hidden, lam=lam)
     if not isinstance(grads, dict):
         fail(f"backward should return a dict of gradients, got a {type(grads).__name__}")
@@ -617,64 +637,49 @@ def test_dropout_identity(student):
 
 # ---- train --------------------------------------------------------------------------------
 def o_train(X, Y, sizes, alpha=0.1, n_epochs=200, batch_size=32, seed=0, lam=0.0, keep_prob=1.0,
-            hidden="relu", output="sigmoid", variant=()):
-    """The contract's training loop in float64; variant names known wrong versions (feedback only).
+            hidden="relu", output="sigmoid", masks_at_1=False):
+    """The contract's training loop in float64: (params, losses).
 
-    "draw_at_1": dropout masks are drawn even when keep_prob = 1 (all True, but the rng moves on):
-    the contract does not say whether to draw them then, so this one is accepted as correct."""
-    variant = set(variant)
+    masks_at_1: dropout masks are drawn even when keep_prob = 1 (all True, but the rng moves on):
+    the contract does not say whether to draw them then, so both runs are accepted as correct."""
     rng = np.random.default_rng(seed)
     g, gp = ACT[hidden]
     params = o_init(sizes, rng)
     L, m = len(sizes) - 1, X.shape[1]
-    drops = keep_prob < 1 or "draw_at_1" in variant
+    drops = keep_prob < 1 or masks_at_1
 
     def drop(A):
-        mask = rng.random(A.shape) < keep_prob
-        D = mask / (1.0 if "unscaled" in variant else keep_prob)
+        D = (rng.random(A.shape) < keep_prob) / keep_prob
         return A * D, D
 
     def loss():
-        if "loss_with_dropout" in variant and drops:
-            A = X
-            for l in range(1, L + 1):
-                Z = params[f"W{l}"] @ A + params[f"b{l}"]
-                A = drop(g(Z))[0] if l < L else (o_sigmoid(Z) if output == "sigmoid" else o_softmax(Z))
-            data = o_cross_entropy(A, Y)
-        else:
-            data = o_cross_entropy(o_forward(params, X, hidden, output)[0], Y)
-        return data + (0.0 if "loss_without_l2" in variant else lam * o_penalty(params))
+        return o_cross_entropy(o_forward(params, X, hidden, output)[0], Y) + lam * o_penalty(params)
 
     losses = [loss()]
     for _ in range(n_epochs):
-        perm = rng.permutation(m) if "perm_per_batch" not in variant else None
-        stop = m - m % batch_size if "drop_last" in variant else m
-        for start in range(0, stop, batch_size):
-            batch = rng.permutation(m)[start:start + batch_size] if perm is None else perm[start:start + batch_size]
-            Yb = Y[:, start:start + batch_size] if "y_unpermuted" in variant else Y[:, batch]
+        perm = rng.permutation(m)
+        for start in range(0, m, batch_size):
+            batch = perm[start:start + batch_size]
             A = X[:, batch]
             cache, D = {"A0": A}, {}
-            if drops and "drop_input" in variant:
-                A, _ = drop(A)
-                cache["A0"] = A
             for l in range(1, L + 1):
                 Z = params[f"W{l}"] @ A + params[f"b{l}"]
                 if l < L:
                     A = g(Z)
+                    if drops:
+                        A, D[l] = drop(A)
                 else:
                     A = o_sigmoid(Z) if output == "sigmoid" else o_softmax(Z)
-                if drops and (l < L or "drop_output" in variant):
-                    A, D[l] = drop(A)
                 cache[f"Z{l}"], cache[f"A{l}"] = Z, A
-            mb = Yb.shape[1]
-            delta = cache[f"A{L}"] - Yb
+            mb = len(batch)
+            delta = cache[f"A{L}"] - Y[:, batch]
             grads = {}
             for l in range(L, 0, -1):
                 grads[l] = (delta @ cache[f"A{l - 1}"].T / mb + 2 * lam * params[f"W{l}"],
                             delta.sum(axis=1, keepdims=True) / mb)
                 if l > 1:
                     delta = (params[f"W{l}"].T @ delta) * gp(cache[f"Z{l - 1}"])
-                    if l - 1 in D and "mask_not_in_backward" not in variant:
+                    if l - 1 in D:
                         delta = delta * D[l - 1]
             for l in range(1, L + 1):
                 params[f"W{l}"] = params[f"W{l}"] - alpha * grads[l][0]
@@ -696,6 +701,72 @@ TRAIN_MISTAKES = {
     "y_unpermuted": "Y is not indexed with the same batch as X: use the same columns, X[:, batch] and Y[:, batch]",
     "loss_without_l2": "the losses leave out the L2 penalty lam * sum(W**2)",
 }
+
+
+def mistaken_train(mistake, X, Y, sizes, alpha=0.1, n_epochs=200, batch_size=32, seed=0, lam=0.0, keep_prob=1.0,
+                   hidden="relu", output="sigmoid"):
+    """train with one known mistake (a name of TRAIN_MISTAKES), for feedback only: (params, losses).
+    An unknown name raises."""
+    if mistake not in TRAIN_MISTAKES:
+        raise KeyError(f"no simulation of the train mistake {mistake!r}")
+    rng = np.random.default_rng(seed)
+    g, gp = ACT[hidden]
+    params = o_init(sizes, rng)
+    L, m = len(sizes) - 1, X.shape[1]
+    drops = keep_prob < 1
+
+    def drop(A):
+        mask = rng.random(A.shape) < keep_prob
+        D = mask / (1.0 if mistake == "unscaled" else keep_prob)
+        return A * D, D
+
+    def loss():
+        if mistake == "loss_with_dropout" and drops:
+            A = X
+            for l in range(1, L + 1):
+                Z = params[f"W{l}"] @ A + params[f"b{l}"]
+                A = drop(g(Z))[0] if l < L else (o_sigmoid(Z) if output == "sigmoid" else o_softmax(Z))
+            data = o_cross_entropy(A, Y)
+        else:
+            data = o_cross_entropy(o_forward(params, X, hidden, output)[0], Y)
+        return data + (0.0 if mistake == "loss_without_l2" else lam * o_penalty(params))
+
+    losses = [loss()]
+    for _ in range(n_epochs):
+        perm = rng.permutation(m) if mistake != "perm_per_batch" else None
+        stop = m - m % batch_size if mistake == "drop_last" else m
+        for start in range(0, stop, batch_size):
+            batch = rng.permutation(m)[start:start + batch_size] if perm is None else perm[start:start + batch_size]
+            Yb = Y[:, start:start + batch_size] if mistake == "y_unpermuted" else Y[:, batch]
+            A = X[:, batch]
+            cache, D = {"A0": A}, {}
+            if drops and mistake == "drop_input":
+                A, _ = drop(A)
+                cache["A0"] = A
+            for l in range(1, L + 1):
+                Z = params[f"W{l}"] @ A + params[f"b{l}"]
+                if l < L:
+                    A = g(Z)
+                else:
+                    A = o_sigmoid(Z) if output == "sigmoid" else o_softmax(Z)
+                if drops and (l < L or mistake == "drop_output"):
+                    A, D[l] = drop(A)
+                cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+            mb = Yb.shape[1]
+            delta = cache[f"A{L}"] - Yb
+            grads = {}
+            for l in range(L, 0, -1):
+                grads[l] = (delta @ cache[f"A{l - 1}"].T / mb + 2 * lam * params[f"W{l}"],
+                            delta.sum(axis=1, keepdims=True) / mb)
+                if l > 1:
+                    delta = (params[f"W{l}"].T @ delta) * gp(cache[f"Z{l - 1}"])
+                    if l - 1 in D and mistake != "mask_not_in_backward":
+                        delta = delta * D[l - 1]
+            for l in range(1, L + 1):
+                params[f"W{l}"] = params[f"W{l}"] - alpha * grads[l][0]
+                params[f"b{l}"] = params[f"b{l}"] - alpha * grads[l][1]
+        losses.append(loss())
+    return params, losses
 
 
 def expect_trajectory(reply, expected_runs, wrong_runs, sizes, n_epochs, credit, who="train"):
@@ -757,7 +828,7 @@ def test_train_with_dropout_and_l2(student, credit):
     args = dict(alpha=0.5, n_epochs=3, batch_size=6, lam=0.01, keep_prob=0.75, hidden="tanh", output="sigmoid")
     reply = student.probe("train_seeded", X, Y, sizes, 7, **args)
     expected = [o_train(X, Y, sizes, seed=7, **args)]
-    wrong = {msg: o_train(X, Y, sizes, seed=7, variant=[v], **args) for v, msg in TRAIN_MISTAKES.items()}
+    wrong = {msg: mistaken_train(v, X, Y, sizes, seed=7, **args) for v, msg in TRAIN_MISTAKES.items()}
     expect_trajectory(reply, expected, wrong, sizes, args["n_epochs"], credit)
 
 
@@ -768,8 +839,8 @@ def test_train_softmax_no_dropout(student, credit):
     sizes = [4, 7, 3]
     args = dict(alpha=0.4, n_epochs=4, batch_size=8, lam=0.02, hidden="sigmoid", output="softmax")
     reply = student.probe("train_seeded", X, Y, sizes, 8, **args)
-    expected = [o_train(X, Y, sizes, seed=8, **args), o_train(X, Y, sizes, seed=8, variant=["draw_at_1"], **args)]
-    wrong = {msg: o_train(X, Y, sizes, seed=8, variant=[v], **args) for v, msg in TRAIN_MISTAKES.items()
+    expected = [o_train(X, Y, sizes, seed=8, **args), o_train(X, Y, sizes, seed=8, masks_at_1=True, **args)]
+    wrong = {msg: mistaken_train(v, X, Y, sizes, seed=8, **args) for v, msg in TRAIN_MISTAKES.items()
              if v in ("perm_per_batch", "drop_last", "y_unpermuted", "loss_without_l2")}
     expect_trajectory(reply, expected, wrong, sizes, args["n_epochs"], credit)
 
@@ -781,7 +852,7 @@ def test_train_default_rng(student, credit):
     sizes = [2, 4, 1]
     args = dict(alpha=0.3, n_epochs=2, batch_size=10)
     reply = student.train(X, Y, sizes, **args)
-    expected = [o_train(X, Y, sizes, seed=0, **args), o_train(X, Y, sizes, seed=0, variant=["draw_at_1"], **args)]
+    expected = [o_train(X, Y, sizes, seed=0, **args), o_train(X, Y, sizes, seed=0, masks_at_1=True, **args)]
     expect_trajectory(reply, expected, {}, sizes, args["n_epochs"], credit)
 
 

@@ -288,19 +288,21 @@ BACKWARD_CASES = {  # N, C, H, W, F, KH, KW, stride, padding
 }
 
 
-def o_backward(x, w, dout, stride, padding, keep=None):
-    """(dx, dw, db) of sum(dout * conv2d(x, w, b)) by autograd; keep=slice restricts the batch."""
+def o_backward(x, w, dout, stride, padding):
+    """(dx, dw, db) of sum(dout * conv2d(x, w, b)) by autograd."""
     xt, wt = t64(x).requires_grad_(True), t64(w).requires_grad_(True)
     bt = torch.zeros(w.shape[0], dtype=torch.float64, requires_grad=True)
-    d = t64(dout)
-    if keep is not None:
-        (tF.conv2d(xt[keep], wt, bt, stride, padding) * d[keep]).sum().backward()
-    else:
-        (tF.conv2d(xt, wt, bt, stride, padding) * d).sum().backward()
+    (tF.conv2d(xt, wt, bt, stride, padding) * t64(dout)).sum().backward()
     return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
 
 
-def o_dx_variants(x, w, dout, stride, padding):
+# Known mistakes of conv2d_backward, each simulated on its own.
+def dw_of_one_example(x, w, dout, stride, padding, n):
+    """dw kept from example n only (assigned, not summed, in the batch loop)."""
+    return o_backward(x[n:n + 1], w, dout[n:n + 1], stride, padding)[1]
+
+
+def dx_mistakes(x, w, dout, stride, padding):
     """dx of common wrong backward passes (same shape as dx)."""
     N, C, H, W = x.shape
     p = padding
@@ -342,16 +344,16 @@ def test_conv2d_backward_matches_autograd(student, credit, case):
         if dx.shape != x.shape:
             fail(f"{label}: dx has shape {dx.shape}, expected {x.shape} (shaped like x)")
         expect_close(dx, dx_ok, f"{label}: dx", rtol=RTOL, atol=ATOL,
-                     mistakes=o_dx_variants(x, w, dout, stride, padding))
+                     mistakes=dx_mistakes(x, w, dout, stride, padding))
     with credit.part(0.4, "dw"):
         dw = expect_array(dw, f"{label}: dw", shape=w.shape)
         expect_close(dw, dw_ok, f"{label}: dw", rtol=RTOL, atol=ATOL, mistakes={
             "dw is averaged over the batch (divided by N); it is the gradient of the sum, so sum over "
             "the batch": dw_ok / N,
             "dw keeps only the last example (assigned with = inside the batch loop); sum over every "
-            "example (+=)": o_backward(x, w, dout, stride, padding, keep=slice(N - 1, N))[1],
+            "example (+=)": dw_of_one_example(x, w, dout, stride, padding, N - 1),
             "dw keeps only the first example; sum over every example of the batch":
-                o_backward(x, w, dout, stride, padding, keep=slice(0, 1))[1],
+                dw_of_one_example(x, w, dout, stride, padding, 0),
             "dw is flipped; dw[f, c, p, q] pairs dout with x_pad at (i*stride + p, j*stride + q)":
                 dw_ok[:, :, ::-1, ::-1],
         })
@@ -374,28 +376,58 @@ def test_conv2d_backward_matches_autograd(student, credit, case):
 
 # ---- LeNet5 --------------------------------------------------------------------------------
 class OracleLeNet5(nn.Module):
-    """The contract's LeNet-5, with switches for the usual wrong variants."""
+    """The contract's LeNet-5: CONV-RELU-MAXPOOL-CONV-RELU-MAXPOOL-FC-RELU-FC-RELU-FC (logits)."""
 
-    def __init__(self, in_channels=1, num_classes=10, pool="max", conv_relu=True, fc_relu=True, out_relu=False,
-                 softmax=False):
+    def __init__(self, in_channels=1, num_classes=10):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, 6, 5)
         self.conv2 = nn.Conv2d(6, 16, 5)
         self.fc1 = nn.Linear(400, 120)
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, num_classes)
-        self.pool = tF.max_pool2d if pool == "max" else tF.avg_pool2d
-        self.conv_relu, self.fc_relu, self.out_relu, self.softmax = conv_relu, fc_relu, out_relu, softmax
 
     def forward(self, x):
-        act = lambda on, t: torch.relu(t) if on else t
-        x = self.pool(act(self.conv_relu, self.conv1(x)), 2)
-        x = self.pool(act(self.conv_relu, self.conv2(x)), 2)
+        x = tF.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = tF.max_pool2d(torch.relu(self.conv2(x)), 2)
         x = torch.flatten(x, 1)
-        x = act(self.fc_relu, self.fc1(x))
-        x = act(self.fc_relu, self.fc2(x))
-        x = act(self.out_relu, self.fc3(x))
-        return torch.softmax(x, dim=1) if self.softmax else x
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+# Known mistakes of LeNet5.forward, each simulated on its own with the oracle's layers;
+# _lenet_with takes the pieces a mistake changes (mistakes only).
+def _lenet_with(m, x, pool=tF.max_pool2d, conv_act=torch.relu, fc_act=torch.relu, out=lambda t: t):
+    x = pool(conv_act(m.conv1(x)), 2)
+    x = pool(conv_act(m.conv2(x)), 2)
+    x = torch.flatten(x, 1)
+    x = fc_act(m.fc1(x))
+    x = fc_act(m.fc2(x))
+    return out(m.fc3(x))
+
+
+def lenet_avg_pool(m, x):
+    return _lenet_with(m, x, pool=tF.avg_pool2d)
+
+
+def lenet_no_fc_relu(m, x):
+    return _lenet_with(m, x, fc_act=lambda t: t)
+
+
+def lenet_no_conv_relu(m, x):
+    return _lenet_with(m, x, conv_act=lambda t: t)
+
+
+def lenet_no_relu(m, x):
+    return _lenet_with(m, x, conv_act=lambda t: t, fc_act=lambda t: t)
+
+
+def lenet_out_relu(m, x):
+    return _lenet_with(m, x, out=torch.relu)
+
+
+def lenet_softmax(m, x):
+    return _lenet_with(m, x, out=lambda t: torch.softmax(t, dim=1))
 
 
 def lenet_spec(in_channels, num_classes):
@@ -410,8 +442,8 @@ def lenet_params(in_channels, num_classes):
     return (6 * in_channels * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * num_classes + num_classes)
 
 
-def load_oracle(weights, in_channels, num_classes, **variant):
-    model = OracleLeNet5(in_channels, num_classes, **variant).double().eval()
+def load_oracle(weights, in_channels, num_classes):
+    model = OracleLeNet5(in_channels, num_classes).double().eval()
     if not isinstance(weights, dict):
         fail("LeNet5: could not read the weights of conv1, conv2, fc1, fc2, fc3")
     with torch.no_grad():
@@ -480,16 +512,17 @@ def test_lenet5_forward(student, case):
     weights = reply.get("weights")
     # Logits matter up to a constant per row (softmax ignores it), so log-softmax outputs pass too.
     centred = lambda z: z.double() - z.double().mean(dim=1, keepdim=True)
-    expected = lambda **variant: centred(load_oracle(weights, in_channels, num_classes, **variant)(x.double()).detach())
-    ok = expected()
+    model = load_oracle(weights, in_channels, num_classes)
+    ok = centred(model(x.double()).detach())
+    expected = lambda mistake: centred(mistake(model, x.double()).detach())
     expect_close(centred(logits), ok, "LeNet5's output with its own weights", rtol=1e-4, atol=1e-5, mistakes={
-        "it uses average pooling; LeNet5 here uses 2x2 max pooling": expected(pool="avg"),
-        "the ReLU after fc1 and fc2 is missing": expected(fc_relu=False),
-        "the ReLU after conv1 and conv2 is missing": expected(conv_relu=False),
-        "there is no ReLU at all": expected(conv_relu=False, fc_relu=False),
-        "a ReLU is applied to fc3's output; forward returns the raw logits": expected(out_relu=True),
+        "it uses average pooling; LeNet5 here uses 2x2 max pooling": expected(lenet_avg_pool),
+        "the ReLU after fc1 and fc2 is missing": expected(lenet_no_fc_relu),
+        "the ReLU after conv1 and conv2 is missing": expected(lenet_no_conv_relu),
+        "there is no ReLU at all": expected(lenet_no_relu),
+        "a ReLU is applied to fc3's output; forward returns the raw logits": expected(lenet_out_relu),
         "it returns softmax probabilities; forward returns the logits (cross_entropy applies the softmax)":
-            expected(softmax=True),
+            expected(lenet_softmax),
     }, hint="the order is conv1, ReLU, max-pool 2x2, conv2, ReLU, max-pool 2x2, flatten, fc1, ReLU, fc2, ReLU, fc3")
 
 

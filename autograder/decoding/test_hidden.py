@@ -6,6 +6,9 @@ so the exact next-token distributions are known here: logits are float32 tables,
 float64. Inputs are tie-free and chosen so that every ranking has a gap of at least 1e-4 and
 every top-p threshold lies at least 1e-4 away from every cumulative sum (the contract's
 promise): float32 and float64 implementations, loops and vectorised code all get the same answer.
+
+Per function: its oracle and its known mistakes (each simulated in its own function) under
+`# ----`, then its tests under `# ====`.
 """
 import itertools
 import math
@@ -117,32 +120,99 @@ def seq_feedback(name, got, expected, mistakes=()):
     fail(f"{name} has the wrong tokens")
 
 
+# ==== the toy models the tests use ===========================================================
+EOS_MODEL = random_ngram(69, 6, 3, bias=[0, 0, 0, 0, 0, 0.5])       # eos = 5, greedy emits it at step 5
+BIGRAM7 = random_ngram(3, 7, 2)                                       # no eos
+BEAM_MODEL = random_ngram(6, 6, 3)                                    # eos = 5
+TINY3 = random_ngram(10, 3, 3)                                        # eos = 2, exhaustive search
+TINY4 = random_ngram(100, 4, 2)                                       # eos = 3, exhaustive search
+SAMPLE_MODEL = random_ngram(7, 8, 3, scale=1.2, bias=[0] * 7 + [-0.5])  # eos = 7
+
+
+def tensor(ids):
+    return torch.tensor(ids, dtype=torch.long)
+
+
 # ---- greedy ---------------------------------------------------------------------------------
-def o_greedy(spec, prompt, n, eos_id=None, variant=""):
+def o_greedy(spec, prompt, n, eos_id=None):
+    """The contract's greedy decoding: argmax of the last position, n times or through eos_id."""
     ids = [int(t) for t in prompt]
-    for _ in range(n - (variant == "one_short")):
-        z = o_logits(spec, ids if variant != "first_position" else ids[:1])
-        if not variant:
-            require_gap(z, "greedy logits")
+    for _ in range(n):
+        z = o_logits(spec, ids)
+        require_gap(z, "greedy logits")
         token = int(np.argmax(z))
-        if variant == "drop_eos" and token == eos_id:
+        ids.append(token)
+        if token == eos_id:
+            break
+    return tuple(ids)
+
+
+# Known mistakes of greedy_decode, each simulated on its own (never by the oracle).
+def greedy_no_stop(spec, prompt, n, eos_id):
+    ids = [int(t) for t in prompt]
+    for _ in range(n):
+        ids.append(int(np.argmax(o_logits(spec, ids))))
+    return tuple(ids)
+
+
+def greedy_drop_eos(spec, prompt, n, eos_id):
+    ids = [int(t) for t in prompt]
+    for _ in range(n):
+        token = int(np.argmax(o_logits(spec, ids)))
+        if token == eos_id:
             break
         ids.append(token)
-        if token == eos_id and variant != "no_stop":
+    return tuple(ids)
+
+
+def greedy_no_prompt(spec, prompt, n, eos_id):
+    return o_greedy(spec, prompt, n, eos_id)[len(prompt):]
+
+
+def greedy_one_short(spec, prompt, n, eos_id):
+    return o_greedy(spec, prompt, n - 1, eos_id)
+
+
+def greedy_first_position(spec, prompt, n, eos_id):
+    ids = [int(t) for t in prompt]
+    for _ in range(n):
+        token = int(np.argmax(o_logits(spec, ids[:1])))
+        ids.append(token)
+        if token == eos_id:
             break
-    return tuple(ids[len(prompt):]) if variant == "no_prompt" else tuple(ids)
+    return tuple(ids)
+
+
+GREEDY_MISTAKES = [
+    (greedy_no_stop, "it does not stop after emitting eos_id (stop right after appending it)"),
+    (greedy_drop_eos, "it stops before appending eos_id; the eos token is part of the output"),
+    (greedy_no_prompt, "it returns only the new tokens; the result must start with the prompt"),
+    (greedy_one_short, "it generates max_new_tokens - 1 tokens (an off-by-one in the loop)"),
+    (greedy_first_position, "it takes the logits of the first position; the next token comes from logits[:, -1]"),
+]
 
 
 def greedy_mistakes(spec, prompt, n, eos_id):
-    kw = dict(spec=spec, prompt=prompt, n=n, eos_id=eos_id)
-    return [
-        ("it does not stop after emitting eos_id (stop right after appending it)", o_greedy(variant="no_stop", **kw)),
-        ("it stops before appending eos_id; the eos token is part of the output", o_greedy(variant="drop_eos", **kw)),
-        ("it returns only the new tokens; the result must start with the prompt", o_greedy(variant="no_prompt", **kw)),
-        ("it generates max_new_tokens - 1 tokens (an off-by-one in the loop)", o_greedy(variant="one_short", **kw)),
-        ("it takes the logits of the first position; the next token comes from logits[:, -1]",
-         o_greedy(variant="first_position", **kw)),
-    ]
+    return [(message, mistake(spec, prompt, n, eos_id)) for mistake, message in GREEDY_MISTAKES]
+
+
+# ==== greedy_decode ==========================================================================
+@pytest.mark.points(3)
+def test_greedy_stops_after_eos(student):
+    """greedy_decode: argmax every step; stops right after emitting eos_id, which is kept"""
+    prompt = tensor([2, 0])
+    got = as_sequence(student.probe("greedy_decode", EOS_MODEL, prompt, 8, eos_id=5), "greedy_decode's result", prompt)
+    seq_feedback("greedy_decode (eos_id=5)", got, o_greedy(EOS_MODEL, prompt, 8, 5),
+                 greedy_mistakes(EOS_MODEL, prompt, 8, 5))
+
+
+@pytest.mark.points(2)
+def test_greedy_runs_max_new_tokens(student):
+    """greedy_decode: without eos_id, exactly max_new_tokens tokens after a longer prompt"""
+    prompt = tensor([4, 1, 6])
+    got = as_sequence(student.probe("greedy_decode", BIGRAM7, prompt, 6), "greedy_decode's result", prompt)
+    seq_feedback("greedy_decode (no eos_id)", got, o_greedy(BIGRAM7, prompt, 6),
+                 greedy_mistakes(BIGRAM7, prompt, 6, None))
 
 
 # ---- top-k / top-p --------------------------------------------------------------------------
@@ -168,244 +238,6 @@ def o_top_p_keep(z, p, check=True):
 
 def filtered(z, keep):
     return np.where(keep, z, -np.inf)
-
-
-# ---- sampling -------------------------------------------------------------------------------
-def o_step_logits(z, k=None, p=None, temperature=1.0, variant=""):
-    """The contract's step: z / temperature, top-k, then top-p (float64); or a known mistake."""
-    z = np.asarray(z, dtype=np.float64)
-    z = z * temperature if variant == "temp_multiplied" else z / temperature
-    if variant == "unfiltered":
-        return z
-    if variant == "p_before_k":
-        if p is not None:
-            z = filtered(z, o_top_p_keep(z, p, check=False))
-        if k is not None:
-            z = filtered(z, o_top_k_keep(z, k))
-        return z
-    if k is not None:
-        z = filtered(z, o_top_k_keep(z, k))
-    if p is not None:
-        z = filtered(z, o_top_p_keep(z, p, check=variant == ""))
-    return z
-
-
-def o_sample(spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None, variant=""):
-    """The contract's sampler with torch.Generator().manual_seed(seed): one torch.multinomial
-    draw per step on the exact (float64) renormalised distribution."""
-    g = torch.Generator().manual_seed(seed)
-    ids = [int(t) for t in prompt]
-    for _ in range(n):
-        z = o_step_logits(o_logits(spec, ids), k, p, temperature, variant)
-        probs = torch.from_numpy(o_softmax(z))
-        token = int(torch.multinomial(probs, 1, generator=g))
-        if variant == "drop_eos" and token == eos_id:
-            break
-        ids.append(token)
-        if token == eos_id and variant != "no_stop":
-            break
-    return tuple(ids)
-
-
-SAMPLE_MISTAKES = [
-    ("temp_multiplied", "the logits are multiplied by the temperature; divide them (z / temperature)"),
-    ("unfiltered", "it samples from the unfiltered distribution; draw from softmax of the filtered logits"),
-    ("p_before_k", "top-p is applied before top-k; the order is temperature, top_k_filter, then top_p_filter"),
-    ("no_stop", "it does not stop after emitting eos_id"),
-    ("drop_eos", "it stops before appending eos_id; the eos token is part of the output"),
-]
-
-
-def chi_square_pvalue(counts, probs):
-    """Pearson's goodness-of-fit p-value, pooling the rarest categories until each bin expects
-    at least 20 draws (so that the chi-square tail is accurate far out, where alpha lies)."""
-    counts, probs = np.asarray(counts, dtype=np.float64), np.asarray(probs, dtype=np.float64)
-    expected = counts.sum() * probs
-    order = np.argsort(expected)
-    obs_bins, exp_bins, acc_o, acc_e = [], [], 0.0, 0.0
-    for i in order:
-        acc_o += counts[i]
-        acc_e += expected[i]
-        if acc_e >= 20:
-            obs_bins.append(acc_o)
-            exp_bins.append(acc_e)
-            acc_o = acc_e = 0.0
-    if acc_e > 0:
-        if exp_bins:
-            obs_bins[-1] += acc_o
-            exp_bins[-1] += acc_e
-        else:
-            obs_bins.append(acc_o)
-            exp_bins.append(acc_e)
-    obs_bins, exp_bins = np.array(obs_bins), np.array(exp_bins)
-    if len(exp_bins) < 2:
-        return 1.0
-    stat = float(np.sum((obs_bins - exp_bins) ** 2 / exp_bins))
-    df = len(exp_bins) - 1  # the chi-square survival function: Q(df / 2, stat / 2)
-    return float(torch.special.gammaincc(torch.tensor(df / 2, dtype=torch.float64),
-                                         torch.tensor(stat / 2, dtype=torch.float64)))
-
-
-# ---- beam search ----------------------------------------------------------------------------
-def o_beam(spec, prompt, W, n, eos_id=None, length_penalty=1.0, variant="", check=True):
-    """The contract's beam search in float64 (or, with variant, a known mistake).
-
-    Returns a list of (tokens, score), best first."""
-    P, V = len(prompt), vocab(spec)
-    ends = lambda toks: eos_id is not None and toks[-1] == eos_id and variant != "ignore_eos"
-    live, finished = [(tuple(int(t) for t in prompt), 0.0)], []
-    for _ in range(n - 1 if variant == "one_short" else n):
-        cands = []
-        for toks, s in live:
-            lp = o_logp(spec, toks)
-            cands += [(toks + (v,), s + lp[v]) for v in range(V)]
-        if variant == "finished_compete":  # finished beams stay in the pool, never extended
-            cands, finished = cands + finished, []
-        cands.sort(key=lambda c: -c[1])
-        if check:
-            require_gap([c[1] for c in cands[:W + 1]], "beam candidates")
-        if variant == "refill":  # the live set is topped up to W with non-finished candidates
-            finished += [c for c in cands[:W] if ends(c[0])]
-            live = [c for c in cands if not ends(c[0])][:W]
-        else:
-            live = []
-            for c in cands[:W]:
-                if ends(c[0]):
-                    finished.append(c)
-                    if variant == "finished_also_live":
-                        live.append(c)
-                else:
-                    live.append(c)
-        if not live:
-            break
-    pool = finished if variant == "drop_live" else finished + [c for c in live if not ends(c[0])]
-
-    def score(toks, s):
-        m = len(toks) - P
-        if variant == "penalty_prompt":
-            return s / len(toks) ** length_penalty
-        if variant == "no_penalty":
-            return s
-        if variant == "mean_always":
-            return s / m
-        return s / m ** length_penalty
-
-    scored = sorted(((toks, score(toks, s), s) for toks, s in pool),
-                    key=(lambda b: -b[2]) if variant == "rank_by_sum" else (lambda b: -b[1]))
-    if check:
-        require_gap([b[1] for b in scored[:W + 1]], "final beam scores")
-    out = [(toks, sc) for toks, sc, _ in scored]
-    if variant == "ascending":
-        return out[:W][::-1]
-    return out if variant == "untruncated" else out[:W]
-
-
-BEAM_MISTAKES = [
-    ("ignore_eos", "a beam that ends in eos_id must be finished: it leaves the live set and is not extended"),
-    ("finished_also_live", "a finished beam (ending in eos_id) must leave the live set; it is still extended"),
-    ("finished_compete", "finished beams must leave the candidate pool; here they keep competing for the beam_width places"),
-    ("refill", "keep only the beam_width best candidates of each step (finished ones count); the live set is not refilled"),
-    ("drop_live", "the beams still live after max_new_tokens steps must count as finished"),
-    ("penalty_prompt", "the length penalty counts the prompt; divide by (number of generated tokens) ** length_penalty"),
-    ("no_penalty", "the score is not divided by (number of generated tokens) ** length_penalty"),
-    ("mean_always", "the score ignores length_penalty (it always divides by the number of generated tokens)"),
-    ("rank_by_sum", "the finished beams are ranked by summed log-probability; rank them by the length-penalised score"),
-    ("ascending", "the beams are sorted worst first; return them best first (highest score first)"),
-    ("untruncated", "it returns every finished beam; return only the beam_width best"),
-    ("one_short", "it runs max_new_tokens - 1 steps (an off-by-one in the loop)"),
-]
-
-
-def read_beams(value, prompt, name="beam_search"):
-    """The student's result -> list of (tokens tuple, score float), checking types."""
-    if not isinstance(value, (list, tuple)):
-        fail(f"{name} should return a list of (tokens, score) pairs, got a {type(value).__name__}")
-    out = []
-    for i, pair in enumerate(value):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            fail(f"{name} should return a list of (tokens, score) pairs; item {i} is not a pair")
-        toks = as_sequence(pair[0], f"{name}: the tokens of beam {i}", prompt)
-        out.append((toks, expect_scalar(pair[1], f"{name}: the score of beam {i}")))
-    return out
-
-
-def beams_equal(got, expected, rtol=1e-5, atol=1e-5):
-    return (len(got) == len(expected) and all(g[0] == e[0] for g, e in zip(got, expected))
-            and all(math.isclose(g[1], e[1], rel_tol=rtol, abs_tol=atol) for g, e in zip(got, expected)))
-
-
-def expect_beams(got, spec, prompt, W, n, eos_id=None, length_penalty=1.0, name="beam_search", expected=None):
-    oracle = o_beam(spec, prompt, W, n, eos_id, length_penalty)
-    if expected is not None and not beams_equal(expected, oracle, 1e-6, 1e-6):
-        raise GraderBug("grader oracles disagree")
-    expected = oracle
-    if beams_equal(got, expected):
-        return
-    for variant, message in BEAM_MISTAKES:
-        wrong = o_beam(spec, prompt, W, n, eos_id, length_penalty, variant=variant, check=False)
-        if wrong != expected and beams_equal(got, wrong):
-            fail(f"{name} is wrong: {message}")
-    if [g[0] for g in got] == [e[0] for e in expected]:
-        fail(f"{name} finds the right beams in the right order but their scores are wrong: "
-             "score = (sum of the log-probs of the generated tokens) / (number generated) ** length_penalty")
-    if sorted(g[0] for g in got) == sorted(e[0] for e in expected):
-        fail(f"{name} finds the right beams but returns them in the wrong order: best (highest score) first")
-    if len(got) != len(expected):
-        fail(f"{name} returns the wrong number of beams (it should be min(beam_width, number of finished beams))")
-    fail(f"{name} returns the wrong beams")
-
-
-# ---- perplexity -----------------------------------------------------------------------------
-def o_nll(spec, tokens):
-    return np.array([-o_logp(spec, tokens[:t])[tokens[t]] for t in range(1, len(tokens))])
-
-
-def o_exhaustive(spec, prompt, n, eos_id, length_penalty):
-    """Every continuation of at most n tokens that stops at its first eos_id, scored and sorted
-    (what beam search returns when beam_width keeps every candidate)."""
-    P, V, out = len(prompt), vocab(spec), []
-    for m in range(1, n + 1):
-        for tail in itertools.product(range(V), repeat=m):
-            if eos_id in tail[:-1] or (m < n and tail[-1] != eos_id):
-                continue
-            toks = tuple(int(t) for t in prompt) + tail
-            total = sum(o_logp(spec, toks[:P + i])[toks[P + i]] for i in range(m))
-            out.append((toks, total / m ** length_penalty))
-    out.sort(key=lambda b: -b[1])
-    require_gap([b[1] for b in out], "exhaustive scores")
-    return out
-
-
-# ==== the toy models the tests use ===========================================================
-EOS_MODEL = random_ngram(69, 6, 3, bias=[0, 0, 0, 0, 0, 0.5])       # eos = 5, greedy emits it at step 5
-BIGRAM7 = random_ngram(3, 7, 2)                                       # no eos
-BEAM_MODEL = random_ngram(6, 6, 3)                                    # eos = 5
-TINY3 = random_ngram(10, 3, 3)                                        # eos = 2, exhaustive search
-TINY4 = random_ngram(100, 4, 2)                                       # eos = 3, exhaustive search
-SAMPLE_MODEL = random_ngram(7, 8, 3, scale=1.2, bias=[0] * 7 + [-0.5])  # eos = 7
-
-
-def tensor(ids):
-    return torch.tensor(ids, dtype=torch.long)
-
-
-# ==== greedy_decode ==========================================================================
-@pytest.mark.points(3)
-def test_greedy_stops_after_eos(student):
-    """greedy_decode: argmax every step; stops right after emitting eos_id, which is kept"""
-    prompt = tensor([2, 0])
-    got = as_sequence(student.probe("greedy_decode", EOS_MODEL, prompt, 8, eos_id=5), "greedy_decode's result", prompt)
-    seq_feedback("greedy_decode (eos_id=5)", got, o_greedy(EOS_MODEL, prompt, 8, 5),
-                 greedy_mistakes(EOS_MODEL, prompt, 8, 5))
-
-
-@pytest.mark.points(2)
-def test_greedy_runs_max_new_tokens(student):
-    """greedy_decode: without eos_id, exactly max_new_tokens tokens after a longer prompt"""
-    prompt = tensor([4, 1, 6])
-    got = as_sequence(student.probe("greedy_decode", BIGRAM7, prompt, 6), "greedy_decode's result", prompt)
-    seq_feedback("greedy_decode (no eos_id)", got, o_greedy(BIGRAM7, prompt, 6),
-                 greedy_mistakes(BIGRAM7, prompt, 6, None))
 
 
 # ==== top_k_filter / top_p_filter ============================================================
@@ -561,6 +393,118 @@ def test_top_p_filter_rows(student, credit):
                         "top_p_filter(p=0.8) on logits that already hold -inf entries", top_p_mistakes(z, 0.8))
 
 
+# ---- sampling -------------------------------------------------------------------------------
+def o_step_logits(z, k=None, p=None, temperature=1.0, check=True):
+    """The contract's step: z / temperature, top-k, then top-p (float64). check: the inputs keep
+    top-p's promise (off for the paths only a mistake reaches)."""
+    z = np.asarray(z, dtype=np.float64) / temperature
+    if k is not None:
+        z = filtered(z, o_top_k_keep(z, k))
+    if p is not None:
+        z = filtered(z, o_top_p_keep(z, p, check=check))
+    return z
+
+
+def o_sample(spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None):
+    """The contract's sampler with torch.Generator().manual_seed(seed): one torch.multinomial
+    draw per step on the exact (float64) renormalised distribution."""
+    g = torch.Generator().manual_seed(seed)
+    ids = [int(t) for t in prompt]
+    for _ in range(n):
+        probs = torch.from_numpy(o_softmax(o_step_logits(o_logits(spec, ids), k, p, temperature)))
+        token = int(torch.multinomial(probs, 1, generator=g))
+        ids.append(token)
+        if token == eos_id:
+            break
+    return tuple(ids)
+
+
+# Known mistakes of one sampling step (the logits it draws from), each on its own.
+def step_temp_multiplied(z, k=None, p=None, temperature=1.0):
+    z = np.asarray(z, dtype=np.float64) * temperature
+    if k is not None:
+        z = filtered(z, o_top_k_keep(z, k))
+    if p is not None:
+        z = filtered(z, o_top_p_keep(z, p, check=False))
+    return z
+
+
+def step_unfiltered(z, k=None, p=None, temperature=1.0):
+    return np.asarray(z, dtype=np.float64) / temperature
+
+
+def step_p_before_k(z, k=None, p=None, temperature=1.0):
+    z = np.asarray(z, dtype=np.float64) / temperature
+    if p is not None:
+        z = filtered(z, o_top_p_keep(z, p, check=False))
+    if k is not None:
+        z = filtered(z, o_top_k_keep(z, k))
+    return z
+
+
+STEP_MISTAKES = {"temp_multiplied": step_temp_multiplied, "unfiltered": step_unfiltered,
+                 "p_before_k": step_p_before_k}
+
+
+def mistaken_sample(mistake, spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None):
+    """What sample returns with one known mistake (a name of SAMPLE_MISTAKES): a wrong step, or a
+    wrong stop at eos_id. An unknown name is the grader's bug and raises."""
+    if mistake not in dict(SAMPLE_MISTAKES):
+        raise GraderBug(f"unknown sample mistake {mistake!r}")
+    step = STEP_MISTAKES.get(mistake)
+    g = torch.Generator().manual_seed(seed)
+    ids = [int(t) for t in prompt]
+    for _ in range(n):
+        z = o_logits(spec, ids)
+        z = step(z, k, p, temperature) if step else o_step_logits(z, k, p, temperature, check=False)
+        token = int(torch.multinomial(torch.from_numpy(o_softmax(z)), 1, generator=g))
+        if mistake == "drop_eos" and token == eos_id:
+            break
+        ids.append(token)
+        if token == eos_id and mistake != "no_stop":
+            break
+    return tuple(ids)
+
+
+SAMPLE_MISTAKES = [
+    ("temp_multiplied", "the logits are multiplied by the temperature; divide them (z / temperature)"),
+    ("unfiltered", "it samples from the unfiltered distribution; draw from softmax of the filtered logits"),
+    ("p_before_k", "top-p is applied before top-k; the order is temperature, top_k_filter, then top_p_filter"),
+    ("no_stop", "it does not stop after emitting eos_id"),
+    ("drop_eos", "it stops before appending eos_id; the eos token is part of the output"),
+]
+
+
+def chi_square_pvalue(counts, probs):
+    """Pearson's goodness-of-fit p-value, pooling the rarest categories until each bin expects
+    at least 20 draws (so that the chi-square tail is accurate far out, where alpha lies)."""
+    counts, probs = np.asarray(counts, dtype=np.float64), np.asarray(probs, dtype=np.float64)
+    expected = counts.sum() * probs
+    order = np.argsort(expected)
+    obs_bins, exp_bins, acc_o, acc_e = [], [], 0.0, 0.0
+    for i in order:
+        acc_o += counts[i]
+        acc_e += expected[i]
+        if acc_e >= 20:
+            obs_bins.append(acc_o)
+            exp_bins.append(acc_e)
+            acc_o = acc_e = 0.0
+    if acc_e > 0:
+        if exp_bins:
+            obs_bins[-1] += acc_o
+            exp_bins[-1] += acc_e
+        else:
+            obs_bins.append(acc_o)
+            exp_bins.append(acc_e)
+    obs_bins, exp_bins = np.array(obs_bins), np.array(exp_bins)
+    if len(exp_bins) < 2:
+        return 1.0
+    stat = float(np.sum((obs_bins - exp_bins) ** 2 / exp_bins))
+    df = len(exp_bins) - 1  # the chi-square survival function: Q(df / 2, stat / 2)
+    return float(torch.special.gammaincc(torch.tensor(df / 2, dtype=torch.float64),
+                                         torch.tensor(stat / 2, dtype=torch.float64)))
+
+
 # ==== sample =================================================================================
 def sample_runs(student, spec, prompt, n, seeds, **kw):
     runs = student.probe("sample", spec, prompt, n, list(seeds), **kw)
@@ -601,8 +545,8 @@ def test_sample_matches_the_seeded_draws(student, credit):
             expected = [o_sample(SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds]
             if got == expected:
                 continue
-            for variant, message in SAMPLE_MISTAKES:
-                wrong = [o_sample(SAMPLE_MODEL, prompt, n, s, variant=variant, **kw) for s in seeds]
+            for mistake, message in SAMPLE_MISTAKES:
+                wrong = [mistaken_sample(mistake, SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds]
                 if wrong != expected and got == wrong:
                     fail(f"sample ({label}) is wrong: {message}")
             if any(len(g) > len(prompt) + n for g in got):
@@ -622,8 +566,13 @@ def first_tokens(student, spec, prompt, n_draws, **kw):
     return np.array(tokens)
 
 
-def distribution(spec, prompt, k=None, p=None, temperature=1.0, variant=""):
-    return o_softmax(o_step_logits(o_logits(spec, prompt), k, p, temperature, variant))
+def distribution(spec, prompt, k=None, p=None, temperature=1.0):
+    return o_softmax(o_step_logits(o_logits(spec, prompt), k, p, temperature))
+
+
+def mistaken_distribution(mistake, spec, prompt, k=None, p=None, temperature=1.0):
+    """The first draw's distribution under one of STEP_MISTAKES (an unknown name raises)."""
+    return o_softmax(STEP_MISTAKES[mistake](o_logits(spec, prompt), k, p, temperature))
 
 
 ALPHA = 1e-9  # a correct sampler fails a goodness-of-fit part with probability 1e-9
@@ -642,7 +591,7 @@ def test_sample_stays_in_the_filtered_support(student, label, kw):
     support = distribution(SAMPLE_MODEL, prompt, **kw) > 0
     outside = ~support[tokens]
     if outside.any():
-        if "k" in kw and "p" in kw and support_of(tokens, distribution(SAMPLE_MODEL, prompt, variant="p_before_k", **kw)):
+        if "k" in kw and "p" in kw and support_of(tokens, mistaken_distribution("p_before_k", SAMPLE_MODEL, prompt, **kw)):
             fail(f"sample ({label}) draws tokens outside the filtered support: top-p is applied before top-k; "
                  "the order is temperature, top_k_filter, then top_p_filter")
         fail(f"sample ({label}) draws tokens that the filters removed ({int(outside.sum())} of 600 draws): "
@@ -673,8 +622,8 @@ def test_sample_distribution(student, label, kw):
         fail(f"sample ({label}) draws tokens that the filters removed: draw from softmax of the filtered logits")
     if chi_square_pvalue(counts, probs) >= ALPHA:
         return
-    for variant, message in SAMPLE_MISTAKES[:3]:
-        wrong = distribution(SAMPLE_MODEL, prompt, variant=variant, **kw)
+    for mistake, message in SAMPLE_MISTAKES[:3]:
+        wrong = mistaken_distribution(mistake, SAMPLE_MODEL, prompt, **kw)
         if not np.allclose(wrong, probs) and np.all(wrong[counts > 0] > 0) and chi_square_pvalue(counts, wrong) >= 1e-6:
             fail(f"sample ({label}) draws from the wrong distribution: {message}")
     fail(f"sample ({label}): the frequencies of the sampled tokens do not follow softmax(filtered logits) "
@@ -758,6 +707,133 @@ def test_decoders_with_a_large_vocabulary(student, credit):
         # 4 steps: from the fifth on, two live beams read the same default row and their sums tie
         check_beams(beam_run(student, BIG_VOCAB, prompt, 2, 4, eos_id=BIG_EOS), None, BIG_VOCAB, prompt, 2, 4,
                     eos_id=BIG_EOS, name="beam_search (V = 300, eos_id=260)")
+
+
+# ---- beam search ----------------------------------------------------------------------------
+def o_beam(spec, prompt, W, n, eos_id=None, length_penalty=1.0, check=True):
+    """The contract's beam search in float64. Returns a list of (tokens, score), best first.
+
+    Each step extends every live beam by every token and keeps the W best candidates by summed
+    log-probability; a kept candidate ending in eos_id is finished (out of the live set). After n
+    steps the live beams count as finished too; each finished beam scores
+    sum / (generated tokens) ** length_penalty, and the W best are returned."""
+    P, V = len(prompt), vocab(spec)
+    ends = lambda toks: eos_id is not None and toks[-1] == eos_id
+    live, finished = [(tuple(int(t) for t in prompt), 0.0)], []
+    for _ in range(n):
+        cands = []
+        for toks, s in live:
+            lp = o_logp(spec, toks)
+            cands += [(toks + (v,), s + lp[v]) for v in range(V)]
+        cands.sort(key=lambda c: -c[1])
+        if check:
+            require_gap([c[1] for c in cands[:W + 1]], "beam candidates")
+        finished += [c for c in cands[:W] if ends(c[0])]
+        live = [c for c in cands[:W] if not ends(c[0])]
+        if not live:
+            break
+    scored = sorted(((toks, s / (len(toks) - P) ** length_penalty) for toks, s in finished + live),
+                    key=lambda b: -b[1])
+    if check:
+        require_gap([b[1] for b in scored[:W + 1]], "final beam scores")
+    return scored[:W]
+
+
+def mistaken_beam(mistake, spec, prompt, W, n, eos_id=None, length_penalty=1.0):
+    """What beam_search returns with one known mistake (a name of BEAM_MISTAKES), simulated apart
+    from the oracle so that the oracle stays the contract alone. An unknown name raises."""
+    if mistake not in dict(BEAM_MISTAKES):
+        raise GraderBug(f"unknown beam_search mistake {mistake!r}")
+    P, V = len(prompt), vocab(spec)
+    ends = lambda toks: eos_id is not None and toks[-1] == eos_id and mistake != "ignore_eos"
+    live, finished = [(tuple(int(t) for t in prompt), 0.0)], []
+    for _ in range(n - 1 if mistake == "one_short" else n):
+        cands = []
+        for toks, s in live:
+            lp = o_logp(spec, toks)
+            cands += [(toks + (v,), s + lp[v]) for v in range(V)]
+        if mistake == "finished_compete":  # finished beams stay in the pool, never extended
+            cands, finished = cands + finished, []
+        cands.sort(key=lambda c: -c[1])
+        if mistake == "refill":  # the live set is topped up to W with non-finished candidates
+            finished += [c for c in cands[:W] if ends(c[0])]
+            live = [c for c in cands if not ends(c[0])][:W]
+        else:
+            live = []
+            for c in cands[:W]:
+                if ends(c[0]):
+                    finished.append(c)
+                    if mistake == "finished_also_live":
+                        live.append(c)
+                else:
+                    live.append(c)
+        if not live:
+            break
+    pool = finished if mistake == "drop_live" else finished + [c for c in live if not ends(c[0])]
+    divisor = {"penalty_prompt": lambda toks: len(toks) ** length_penalty,
+               "no_penalty": lambda toks: 1.0,
+               "mean_always": lambda toks: len(toks) - P}.get(mistake, lambda toks: (len(toks) - P) ** length_penalty)
+    scored = sorted(((toks, s / divisor(toks), s) for toks, s in pool),
+                    key=(lambda b: -b[2]) if mistake == "rank_by_sum" else (lambda b: -b[1]))
+    out = [(toks, sc) for toks, sc, _ in scored]
+    if mistake == "ascending":
+        return out[:W][::-1]
+    return out if mistake == "untruncated" else out[:W]
+
+
+BEAM_MISTAKES = [
+    ("ignore_eos", "a beam that ends in eos_id must be finished: it leaves the live set and is not extended"),
+    ("finished_also_live", "a finished beam (ending in eos_id) must leave the live set; it is still extended"),
+    ("finished_compete", "finished beams must leave the candidate pool; here they keep competing for the beam_width places"),
+    ("refill", "keep only the beam_width best candidates of each step (finished ones count); the live set is not refilled"),
+    ("drop_live", "the beams still live after max_new_tokens steps must count as finished"),
+    ("penalty_prompt", "the length penalty counts the prompt; divide by (number of generated tokens) ** length_penalty"),
+    ("no_penalty", "the score is not divided by (number of generated tokens) ** length_penalty"),
+    ("mean_always", "the score ignores length_penalty (it always divides by the number of generated tokens)"),
+    ("rank_by_sum", "the finished beams are ranked by summed log-probability; rank them by the length-penalised score"),
+    ("ascending", "the beams are sorted worst first; return them best first (highest score first)"),
+    ("untruncated", "it returns every finished beam; return only the beam_width best"),
+    ("one_short", "it runs max_new_tokens - 1 steps (an off-by-one in the loop)"),
+]
+
+
+def read_beams(value, prompt, name="beam_search"):
+    """The student's result -> list of (tokens tuple, score float), checking types."""
+    if not isinstance(value, (list, tuple)):
+        fail(f"{name} should return a list of (tokens, score) pairs, got a {type(value).__name__}")
+    out = []
+    for i, pair in enumerate(value):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            fail(f"{name} should return a list of (tokens, score) pairs; item {i} is not a pair")
+        toks = as_sequence(pair[0], f"{name}: the tokens of beam {i}", prompt)
+        out.append((toks, expect_scalar(pair[1], f"{name}: the score of beam {i}")))
+    return out
+
+
+def beams_equal(got, expected, rtol=1e-5, atol=1e-5):
+    return (len(got) == len(expected) and all(g[0] == e[0] for g, e in zip(got, expected))
+            and all(math.isclose(g[1], e[1], rel_tol=rtol, abs_tol=atol) for g, e in zip(got, expected)))
+
+
+def expect_beams(got, spec, prompt, W, n, eos_id=None, length_penalty=1.0, name="beam_search", expected=None):
+    oracle = o_beam(spec, prompt, W, n, eos_id, length_penalty)
+    if expected is not None and not beams_equal(expected, oracle, 1e-6, 1e-6):
+        raise GraderBug("grader oracles disagree")
+    expected = oracle
+    if beams_equal(got, expected):
+        return
+    for mistake, message in BEAM_MISTAKES:
+        wrong = mistaken_beam(mistake, spec, prompt, W, n, eos_id, length_penalty)
+        if wrong != expected and beams_equal(got, wrong):
+            fail(f"{name} is wrong: {message}")
+    if [g[0] for g in got] == [e[0] for e in expected]:
+        fail(f"{name} finds the right beams in the right order but their scores are wrong: "
+             "score = (sum of the log-probs of the generated tokens) / (number generated) ** length_penalty")
+    if sorted(g[0] for g in got) == sorted(e[0] for e in expected):
+        fail(f"{name} finds the right beams but returns them in the wrong order: best (highest score) first")
+    if len(got) != len(expected):
+        fail(f"{name} returns the wrong number of beams (it should be min(beam_width, number of finished beams))")
+    fail(f"{name} returns the wrong beams")
 
 
 # ==== beam_search ============================================================================
@@ -871,6 +947,27 @@ def test_beam_search_return_types(student):
         if not isinstance(score, float):
             what = "a 0-d tensor" if isinstance(score, torch.Tensor) else f"a {type(score).__name__}"
             fail(f"beam_search: the score of beam {i} should be a Python float, got {what} (use float(...) or .item())")
+
+
+# ---- perplexity -----------------------------------------------------------------------------
+def o_nll(spec, tokens):
+    return np.array([-o_logp(spec, tokens[:t])[tokens[t]] for t in range(1, len(tokens))])
+
+
+def o_exhaustive(spec, prompt, n, eos_id, length_penalty):
+    """Every continuation of at most n tokens that stops at its first eos_id, scored and sorted
+    (what beam search returns when beam_width keeps every candidate)."""
+    P, V, out = len(prompt), vocab(spec), []
+    for m in range(1, n + 1):
+        for tail in itertools.product(range(V), repeat=m):
+            if eos_id in tail[:-1] or (m < n and tail[-1] != eos_id):
+                continue
+            toks = tuple(int(t) for t in prompt) + tail
+            total = sum(o_logp(spec, toks[:P + i])[toks[P + i]] for i in range(m))
+            out.append((toks, total / m ** length_penalty))
+    out.sort(key=lambda b: -b[1])
+    require_gap([b[1] for b in out], "exhaustive scores")
+    return out
 
 
 # ==== perplexity =============================================================================

@@ -28,42 +28,6 @@ def o_grad(theta, X, y, lam=0.0):
     return X.T @ (o_sigmoid(X @ theta) - y) / X.shape[0] + 2 * lam * theta
 
 
-def o_gradient_descent(X, y, alpha, n_iters, lam, theta0, simultaneous=True):
-    theta = np.array(theta0, dtype=np.float64)
-    losses = [o_loss(theta, X, y, lam)]
-    for _ in range(n_iters):
-        if simultaneous:
-            theta = theta - alpha * o_grad(theta, X, y, lam)
-        else:  # the classic bug: theta[j] updated in place, later j see the new values
-            for j in range(theta.size):
-                theta[j] -= alpha * o_grad(theta, X, y, lam)[j]
-        losses.append(o_loss(theta, X, y, lam))
-    return theta, losses
-
-
-def o_minibatch_sgd(X, y, alpha, B, n_epochs, lam, seed, theta0=None, variant="contract"):
-    rng = np.random.default_rng(seed)
-    N = X.shape[0]
-    theta = np.zeros(X.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
-    losses = [o_loss(theta, X, y, lam)]
-    for _ in range(n_epochs):
-        perm = rng.permutation(N) if variant != "per_batch" else None
-        stop = N - N % B if variant == "drop_last" else N
-        for start in range(0, stop, B):
-            if variant == "per_batch":
-                batch = rng.permutation(N)[start:start + B]
-            else:
-                batch = perm[start:start + B]
-            theta = theta - alpha * o_grad(theta, X[batch], y[batch], lam)
-        losses.append(o_loss(theta, X, y, lam))
-    return theta, losses
-
-
-def o_softmax(Z, axis=1):
-    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
-    return E / E.sum(axis=axis, keepdims=True)
-
-
 def problem(seed, N=37, d_raw=4):
     """A binary problem with the bias column in place; |X @ theta| stays well under 30."""
     rng = np.random.default_rng(seed)
@@ -201,6 +165,70 @@ def test_cross_entropy_gradient(student, lam):
 
 
 # ---- training loops ----------------------------------------------------------------------
+def o_gradient_descent(X, y, alpha, n_iters, lam, theta0):
+    """The contract's batch gradient descent: the simultaneous update of every theta[j]."""
+    theta = np.array(theta0, dtype=np.float64)
+    losses = [o_loss(theta, X, y, lam)]
+    for _ in range(n_iters):
+        theta = theta - alpha * o_grad(theta, X, y, lam)
+        losses.append(o_loss(theta, X, y, lam))
+    return theta, losses
+
+
+# Known mistakes of gradient_descent and minibatch_sgd, each simulated on its own: (theta, losses).
+def gd_one_coordinate_at_a_time(X, y, alpha, n_iters, lam, theta0):
+    """The classic bug: theta[j] updated in place, later j see the new values."""
+    theta = np.array(theta0, dtype=np.float64)
+    losses = [o_loss(theta, X, y, lam)]
+    for _ in range(n_iters):
+        for j in range(theta.size):
+            theta[j] -= alpha * o_grad(theta, X, y, lam)[j]
+        losses.append(o_loss(theta, X, y, lam))
+    return theta, losses
+
+
+def o_minibatch_sgd(X, y, alpha, B, n_epochs, lam, seed, theta0=None):
+    """The contract's minibatch SGD: one permutation per epoch, every batch (the last may be shorter)."""
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    theta = np.zeros(X.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    losses = [o_loss(theta, X, y, lam)]
+    for _ in range(n_epochs):
+        perm = rng.permutation(N)
+        for start in range(0, N, B):
+            batch = perm[start:start + B]
+            theta = theta - alpha * o_grad(theta, X[batch], y[batch], lam)
+        losses.append(o_loss(theta, X, y, lam))
+    return theta, losses
+
+
+def sgd_drop_last(X, y, alpha, B, n_epochs, lam, seed, theta0=None):
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    theta = np.zeros(X.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    losses = [o_loss(theta, X, y, lam)]
+    for _ in range(n_epochs):
+        perm = rng.permutation(N)
+        for start in range(0, N - N % B, B):
+            batch = perm[start:start + B]
+            theta = theta - alpha * o_grad(theta, X[batch], y[batch], lam)
+        losses.append(o_loss(theta, X, y, lam))
+    return theta, losses
+
+
+def sgd_per_batch(X, y, alpha, B, n_epochs, lam, seed, theta0=None):
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    theta = np.zeros(X.shape[1]) if theta0 is None else np.array(theta0, dtype=np.float64)
+    losses = [o_loss(theta, X, y, lam)]
+    for _ in range(n_epochs):
+        for start in range(0, N, B):
+            batch = rng.permutation(N)[start:start + B]
+            theta = theta - alpha * o_grad(theta, X[batch], y[batch], lam)
+        losses.append(o_loss(theta, X, y, lam))
+    return theta, losses
+
+
 @pytest.mark.points(3)
 def test_gradient_descent_trajectory(student, credit):
     """gradient_descent: theta and every loss match the simultaneous update"""
@@ -212,7 +240,7 @@ def test_gradient_descent_trajectory(student, credit):
         theta = expect_array(theta, "theta", shape=theta0.shape)
         expect_close(theta, theta_ok, "theta after gradient descent", rtol=1e-6, atol=1e-9, mistakes={
             "theta[j] is updated one coordinate at a time; the update must be simultaneous":
-                o_gradient_descent(X, y, theta0=theta0, simultaneous=False, **args)[0],
+                gd_one_coordinate_at_a_time(X, y, theta0=theta0, **args)[0],
             "it climbs the gradient: the update is theta - alpha * gradient":
                 o_gradient_descent(X, y, alpha=-0.1, n_iters=30, lam=0.05, theta0=theta0)[0]})
     with credit.part(0.5, "losses"):
@@ -253,9 +281,9 @@ def test_minibatch_sgd_trajectory(student, credit):
         theta = expect_array(theta, "theta", shape=theta0.shape)
         expect_close(theta, theta_ok, "theta after minibatch_sgd", rtol=1e-6, atol=1e-9, mistakes={
             "the last, shorter batch of each epoch is dropped (it must be used too)":
-                o_minibatch_sgd(X, y, variant="drop_last", **expect)[0],
+                sgd_drop_last(X, y, **expect)[0],
             "a new permutation is drawn for every batch; draw one per epoch":
-                o_minibatch_sgd(X, y, variant="per_batch", **expect)[0]})
+                sgd_per_batch(X, y, **expect)[0]})
     with credit.part(0.4, "losses"):
         expect_losses(losses, losses_ok, "losses (full-data loss before training and after each epoch)")
 
@@ -271,6 +299,11 @@ def test_minibatch_sgd_default_rng(student):
 
 
 # ---- softmax -----------------------------------------------------------------------------
+def o_softmax(Z, axis=1):
+    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    return E / E.sum(axis=axis, keepdims=True)
+
+
 @pytest.mark.points(2)
 def test_softmax_values(student):
     """softmax: row-wise on an (N, K) array"""

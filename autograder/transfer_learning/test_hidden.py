@@ -16,6 +16,7 @@ off-by-one indexing show. Non-trivial BatchNorm statistics everywhere, so that t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import weakref
 from pathlib import Path
@@ -184,7 +185,7 @@ def target_digits():
 
 
 # ---- freeze_first_n -----------------------------------------------------------------------
-def freeze_variants(arch, n, before):
+def freeze_mistakes(arch, n, before):
     """requires_grad patterns of the usual wrong freeze_first_n, by feedback message."""
     params = param_names(arch)
     tensor_rank = {name: k for k, (name, _, _) in enumerate(params)}
@@ -227,7 +228,7 @@ def expect_flags(info, expected, before, arch, n, label):
     if flags == before and n > 0 and len(training) == len(arch) and not any(training[:n]):
         fail(f"{label} is wrong: requires_grad did not change: model.eval() / .train(False) switches the mode, "
              "it does not freeze; set requires_grad = False on the parameters")
-    for message, wrong in freeze_variants(arch, n, before).items():
+    for message, wrong in freeze_mistakes(arch, n, before).items():
         if wrong != expected and flags == wrong:
             fail(f"{label} is wrong: {message}")
     if flags == before:
@@ -526,48 +527,55 @@ def target_state():
     return new_head(pretrained_state(), 64, 5, HEAD_SEED, "9")
 
 
-@functools.lru_cache(maxsize=None)
-def o_fine_tune(n_frozen, kwargs=(), variant="contract"):
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """One fine-tuning run: the contract's (`recipe`) or one with a known mistake in it."""
+
+    n_frozen: int            # children[:n_frozen] in eval mode
+    freeze: int              # children[:freeze] get requires_grad False
+    epochs: int
+    head_lr: float
+    backbone_lr: float
+    momentum: float = 0.9
+    zero_grad: bool = True
+    modes: object = None     # modes(model, n_frozen) after the contract's train/eval split; None: nothing
+
+
+def recipe(n_frozen, kwargs=()) -> Recipe:
+    """The contract's run of fine_tune(model, loader, n_frozen, **kwargs)."""
+    kw = dict(epochs=1, head_lr=0.01, backbone_lr=0.001)
+    kw.update(dict(kwargs))
+    return Recipe(n_frozen, n_frozen, kw["epochs"], kw["head_lr"], kw["backbone_lr"])
+
+
+def o_fine_tune(n_frozen, kwargs=()):
     """The contract's fine-tuning on the same batches as the student's loader, written here from
     the contract. float32 on one thread, like the student's worker: float64 convolutions are
-    too slow on a CPU, and the comparison tolerance covers another summation order.
+    too slow on a CPU, and the comparison tolerance covers another summation order."""
+    return replay(recipe(n_frozen, kwargs))
 
-    Variants replay the usual mistakes so that feedback can name them."""
+
+@functools.cache
+def replay(r: Recipe):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _o_fine_tune(n_frozen, kwargs, variant)
+        return _replay(r)
     finally:
         torch.set_num_threads(threads)
 
 
-def _o_fine_tune(n_frozen, kwargs, variant):
-    kw = dict(epochs=1, head_lr=0.01, backbone_lr=0.001)
-    kw.update(dict(kwargs))
-    epochs, head_lr, backbone_lr, momentum = kw["epochs"], kw["head_lr"], kw["backbone_lr"], 0.9
-    freeze = n_frozen
-    if variant == "one_lr_head":
-        backbone_lr = head_lr
-    elif variant == "one_lr_backbone":
-        head_lr = backbone_lr
-    elif variant == "swapped":
-        head_lr, backbone_lr = backbone_lr, head_lr
-    elif variant == "no_momentum":
-        momentum = 0.0
-    elif variant == "one_epoch":
-        epochs = 1
-    elif variant == "nothing_frozen":
-        freeze = 0
+def _replay(r: Recipe):
     X, y, _, _ = target_digits()
     model = o_model(CNN, target_state(), torch.float32).train()
     for i, child in enumerate(model.children()):
         for p in child.parameters():
-            p.requires_grad_(i >= freeze)
+            p.requires_grad_(i >= r.freeze)
     # SGD with momentum written out (torch.optim's formula, without dampening or weight decay):
     # v <- momentum * v + g (v = g at the first step), theta <- theta - alpha * v. Also spares
     # the grader torch.optim's first-use import of torch._dynamo (a second per grading).
-    lr = [(p, head_lr) for p in model[-1].parameters() if p.requires_grad]
-    lr += [(p, backbone_lr) for child in list(model.children())[:-1] for p in child.parameters() if p.requires_grad]
+    lr = [(p, r.head_lr) for p in model[-1].parameters() if p.requires_grad]
+    lr += [(p, r.backbone_lr) for child in list(model.children())[:-1] for p in child.parameters() if p.requires_grad]
     velocity = {}
 
     def step():
@@ -576,31 +584,64 @@ def _o_fine_tune(n_frozen, kwargs, variant):
                 if p.grad is None:
                     continue
                 g = p.grad
-                if momentum:
+                if r.momentum:
                     if id(p) in velocity:
-                        g = velocity[id(p)].mul_(momentum).add_(g)
+                        g = velocity[id(p)].mul_(r.momentum).add_(g)
                     else:
                         g = velocity[id(p)] = g.detach().clone()
                 p.add_(g, alpha=-alpha)
     for i, child in enumerate(model.children()):
-        child.train(i >= n_frozen)
-    if variant == "all_train":
-        model.train()
-    elif variant in ("all_eval", "all_batchnorm_eval"):
-        for child in model.children():
-            if variant == "all_eval" or isinstance(child, nn.BatchNorm2d):
-                child.eval()
+        child.train(i >= r.n_frozen)
+    if r.modes is not None:
+        r.modes(model)
     loader = DataLoader(TensorDataset(X, y), batch_size=BATCH, shuffle=True,
                         generator=torch.Generator().manual_seed(LOADER_SEED))
-    for _ in range(epochs):
+    for _ in range(r.epochs):
         for xb, yb in loader:
             loss = tF.cross_entropy(model(xb), yb)
-            if variant != "no_zero_grad":
+            if r.zero_grad:
                 for p, _ in lr:
                     p.grad = None
             loss.backward()
             step()
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+# Known mistakes of fine_tune, each a named change of the contract's recipe.
+def _all_eval(model):
+    for child in model.children():
+        child.eval()
+
+
+def _batchnorm_eval(model):
+    for child in model.children():
+        if isinstance(child, nn.BatchNorm2d):
+            child.eval()
+
+
+def _all_train(model):
+    model.train()
+
+
+TRAJECTORY_SIMULATIONS = {
+    "one_lr_head": lambda r: dataclasses.replace(r, backbone_lr=r.head_lr),
+    "one_lr_backbone": lambda r: dataclasses.replace(r, head_lr=r.backbone_lr),
+    "swapped": lambda r: dataclasses.replace(r, head_lr=r.backbone_lr, backbone_lr=r.head_lr),
+    "no_momentum": lambda r: dataclasses.replace(r, momentum=0.0),
+    "one_epoch": lambda r: dataclasses.replace(r, epochs=1),
+    "no_zero_grad": lambda r: dataclasses.replace(r, zero_grad=False),
+    "all_train": lambda r: dataclasses.replace(r, modes=_all_train),
+    "all_eval": lambda r: dataclasses.replace(r, modes=_all_eval),
+    "all_batchnorm_eval": lambda r: dataclasses.replace(r, modes=_batchnorm_eval),
+    "nothing_frozen": lambda r: dataclasses.replace(r, freeze=0),
+}
+
+
+def mistaken_fine_tune(mistake, n_frozen, kwargs=()):
+    """The trained state with one known mistake (a name of TRAJECTORY_MISTAKES); an unknown name raises."""
+    if mistake not in TRAJECTORY_SIMULATIONS:
+        raise KeyError(f"no simulation of the fine_tune mistake {mistake!r}")
+    return replay(TRAJECTORY_SIMULATIONS[mistake](recipe(n_frozen, kwargs)))
 
 
 def accuracy(state) -> float:
@@ -738,6 +779,9 @@ TRAJECTORY_MISTAKES = {
 }
 
 
+assert TRAJECTORY_SIMULATIONS.keys() == TRAJECTORY_MISTAKES.keys()  # every message has its simulation
+
+
 def flat(state):
     return torch.cat([v.double().flatten() for _, v in sorted(state.items())])
 
@@ -746,8 +790,8 @@ def expect_trajectory(state, n_frozen, kwargs, label):
     got, expected = flat(state), flat(o_fine_tune(n_frozen, kwargs))
     if is_close(got, expected, rtol=1e-3, atol=1e-4):
         return
-    mistakes = {message: flat(o_fine_tune(n_frozen, kwargs, variant))  # replayed only when needed
-                for variant, message in TRAJECTORY_MISTAKES.items()}
+    mistakes = {message: flat(mistaken_fine_tune(name, n_frozen, kwargs))  # replayed only when needed
+                for name, message in TRAJECTORY_MISTAKES.items()}
     expect_close(got, expected, label, rtol=1e-3, atol=1e-4, mistakes=mistakes,
                  hint="freeze_first_n, make_optimizer, children[:n_frozen] in eval mode and the rest in train "
                       "mode, then for every epoch and batch: zero_grad, F.cross_entropy(model(x), y), backward, step")

@@ -1,4 +1,5 @@
-"""Where the course lives, and which assignments it has (every autograder/<id>/assignment.toml).
+"""Where the course lives, and which assignments it has: every autograder/<id>/assignment.toml, in
+the course's order (each file's `order = N`; one without it comes after those with it, by id).
 
 A course is a folder: `autograder/<id>/assignment.toml` for each assignment, beside `solutions/`,
 `assignments/` and `tests/mistakes/`. dlgrade finds it, in this order: `--course DIR` (which sets
@@ -15,7 +16,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent  # the dlgrade package itself (its grading code)
 COURSE_ENV = "DLGRADE_COURSE"
-ORDER = ["gradient_descent", "backprop", "conv", "attention", "decoding", "transfer_learning"]
 
 
 class CourseNotFound(LookupError):
@@ -60,15 +60,43 @@ class Assignment:
     id: str
     title: str
     spec: dict
-    course: Path
+    folder: Path  # autograder/<id>/
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> Assignment:
+        with open(folder / "assignment.toml", "rb") as f:
+            spec = tomllib.load(f)
+        return cls(folder.name, spec.get("title", folder.name), spec, folder)
+
+    @property
+    def course(self) -> Path:
+        return self.folder.parent.parent
+
+    @property
+    def module(self) -> str:
+        return self.spec["module"]
 
     @property
     def module_file(self) -> str:
-        return f"{self.spec['module']}.py"
+        return f"{self.module}.py"
+
+    @property
+    def probes_file(self) -> Path | None:
+        probes = self.folder / "probes.py"
+        return probes if probes.exists() else None
+
+    def worker_config(self) -> dict:
+        """What the sandboxed worker needs to know (sandbox/worker.py)."""
+        s = self.spec
+        return {"module": self.module, "preload": s.get("libraries", ["numpy"]),
+                "blocked_modules": s.get("blocked_modules", []),
+                "forbidden_attributes": s.get("forbidden_attributes", []),
+                "forbidden_torch_functions": s.get("forbidden_torch_functions", {}),
+                "probes": self.probes_file.read_text() if self.probes_file else None, "seed": 0}
 
     @property
     def grader_dir(self) -> Path:
-        return self.course / "autograder" / self.id
+        return self.folder
 
     @property
     def solution_dir(self) -> Path:
@@ -84,8 +112,14 @@ class UnknownAssignment(LookupError):
 
 
 def all_ids() -> list[str]:
-    found = sorted(p.parent.name for p in (root() / "autograder").glob("*/assignment.toml"))
-    return [a for a in ORDER if a in found] + [a for a in found if a not in ORDER]
+    found = {p.parent.name: p for p in (root() / "autograder").glob("*/assignment.toml")}
+
+    def place(aid: str):
+        with open(found[aid], "rb") as f:
+            order = tomllib.load(f).get("order")
+        return (order if isinstance(order, int) else float("inf"), aid)
+
+    return sorted(found, key=place)
 
 
 def get(aid: str) -> Assignment:
@@ -93,7 +127,6 @@ def get(aid: str) -> Assignment:
     path = course / "autograder" / aid / "assignment.toml"
     if not path.exists():
         known = ", ".join(all_ids()) or "none"
-        raise UnknownAssignment(f"unknown assignment {aid!r} in the course at {course} (known: {known})")
-    with open(path, "rb") as f:
-        spec = tomllib.load(f)
-    return Assignment(aid, spec.get("title", aid), spec, course)
+        raise UnknownAssignment(f"unknown assignment {aid!r} in the course at {course} (known: {known}; "
+                                f"`dlgrade new {aid}` lays out a new one)")
+    return Assignment.from_folder(path.parent)

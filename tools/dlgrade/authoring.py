@@ -13,6 +13,7 @@ indentation; everything else (docstrings, given helpers) is copied unchanged.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,19 +74,18 @@ def make_stub(source: str, filename: str = "<solution>", body: str = "raise NotI
     return "\n".join(out) + "\n"
 
 
-def solution_code(source: str) -> list[str]:
-    """The meaningful reference lines (for the release's leak check)."""
-    return [line.strip() for r in regions(source) for line in r.lines
-            if line.strip() and not line.strip().startswith("#")]
-
-
 def sync_stubs(repo: Path, ids: list[str], check: bool = False) -> list[Path]:
-    """Write assignments/<id>/<id>.py from solutions/<id>/<id>.py; return the files that changed
-    (with check=True nothing is written and the stale files are returned)."""
+    """Write assignments/<id>/<module>.py from solutions/<id>/<module>.py (module: assignment.toml's);
+    return the files that changed (with check=True nothing is written and the stale files are returned)."""
     stale = []
     for aid in ids:
-        solution = repo / "solutions" / aid / f"{aid}.py"
-        stub_path = repo / "assignments" / aid / f"{aid}.py"
+        with open(repo / "autograder" / aid / "assignment.toml", "rb") as f:
+            module_file = f"{tomllib.load(f).get('module', aid)}.py"
+        solution = repo / "solutions" / aid / module_file
+        if not solution.exists():
+            raise FileNotFoundError(f"{solution.relative_to(repo)} is missing: the reference solution of {aid} "
+                                    f"(assignment.toml's module is {module_file[:-3]!r})")
+        stub_path = repo / "assignments" / aid / module_file
         stub = make_stub(solution.read_text(), str(solution))
         if not stub_path.exists() or stub_path.read_text() != stub:
             stale.append(stub_path)

@@ -51,13 +51,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dlgrade import assignments, results
+from dlgrade.progress import Progress, clock
 from dlgrade.submission import SubmissionError, _regular_file, digest, read_module
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 CANVAS_NAME = re.compile(r"^(?P<login>[A-Za-z0-9-]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 RESERVED = {"gradebook.csv", "report.html"}
 SKIP_DIRS = {"__MACOSX", "__pycache__"}
-INCOMPLETE = "not run: the grader stopped before this test"
 
 
 # -- finding the submissions -------------------------------------------------------------------
@@ -238,94 +238,6 @@ def _unique(found: list[Submission], notes: list[str]) -> list[Submission]:
     return out
 
 
-# -- progress ----------------------------------------------------------------------------------
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{s}s"
-
-
-class Progress:
-    """A live bar with an ETA on a terminal; one line per submission otherwise (logs, CI)."""
-
-    def __init__(self, total: int, stream=None, tty: bool | None = None, label: str = "grading"):
-        self.total, self.label = total, label
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty() if tty is None else tty
-        self.done = self.graded = self.running = 0
-        self.start = time.monotonic()
-        self.first_start: float | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._ticker = None
-        if self.tty and total:
-            self._ticker = threading.Thread(target=self._tick, daemon=True)
-            self._ticker.start()
-
-    def eta(self) -> str:
-        left = self.total - self.done
-        if not left:
-            return "0s"
-        if not self.graded or self.first_start is None:
-            return "?"
-        per = (time.monotonic() - self.first_start) / self.graded  # wall time per submission, all jobs
-        return _clock(per * left)
-
-    def began(self):
-        with self._lock:
-            self.running += 1
-            if self.first_start is None:
-                self.first_start = time.monotonic()
-
-    def finished(self, student: str, note: str, graded: bool):
-        with self._lock:
-            self.done += 1
-            self.running -= graded
-            self.graded += graded
-            if self.tty:
-                self._draw(f"{student}: {note}")
-            else:
-                width = len(str(self.total))
-                self.stream.write(f"[{self.done:>{width}}/{self.total}] {student}: {note}  (ETA {self.eta()})\n")
-                self.stream.flush()
-
-    def abandoned(self):
-        with self._lock:
-            self.running -= 1
-
-    def _tick(self):
-        while not self._stop.wait(0.5):
-            with self._lock:
-                self._draw()
-
-    def _draw(self, last: str | None = None):
-        if last is not None:
-            self._last = last
-        width = 28
-        filled = int(width * self.done / self.total) if self.total else width
-        bar = "#" * filled + "-" * (width - filled)
-        pct = 100 * self.done / self.total if self.total else 100
-        line = (f"{self.label} [{bar}] {self.done}/{self.total} {pct:3.0f}%  {self.running} running  "
-                f"{_clock(time.monotonic() - self.start)} elapsed  ETA {self.eta()}")
-        last = getattr(self, "_last", "")
-        if last:
-            line += f"  | {last}"
-        self.stream.write("\r\x1b[2K" + line[:200])
-        self.stream.flush()
-
-    def close(self):
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join()
-        if self.tty and self.total:
-            with self._lock:
-                self._draw()
-                self.stream.write("\n")
-                self.stream.flush()
-
-
 # -- grading -----------------------------------------------------------------------------------
 
 @dataclass
@@ -454,7 +366,8 @@ class ClassGrader:
     def _interrupted(self, result: dict) -> bool:
         if self.stopping.is_set():
             return True
-        looks_cut = not result.get("tests") or any(t.get("output", "").startswith(INCOMPLETE) for t in result["tests"])
+        looks_cut = not result.get("tests") or any(t.get("output", "").startswith(results.NOT_RUN)
+                                                   for t in result["tests"])
         # A grader stopped by a terminal's Ctrl-C may return before our own handler has run.
         return looks_cut and self.stopping.wait(1.0)
 
@@ -587,7 +500,7 @@ def _vis(test: dict) -> str:
     return "" if test.get("visibility") == "visible" else f" ({test.get('visibility')} test)"
 
 
-def test_columns(entries: list[Entry]) -> list[str]:
+def gradebook_columns(entries: list[Entry]) -> list[str]:
     """Test names in manifest order (from the result with the most tests), unique."""
     best = max((e.result.get("tests") or [] for e in entries), key=len, default=[])
     return _column_names(best)
@@ -599,7 +512,7 @@ def _column_names(tests: list[dict]) -> list[str]:
 
 
 def gradebook_csv(entries: list[Entry]) -> str:
-    columns = test_columns(entries)
+    columns = gradebook_columns(entries)
     lms = any(e.submission.info.get("lms") for e in entries)
     head = ["student"] + (["name", "email", "lms_user_id", "lms_submission_id", "late"] if lms else [])
     buf = io.StringIO()
@@ -655,7 +568,7 @@ def cli(args) -> int | None:
     scores = [e.result["score"] for e in summary.entries if e.status != "error"]
     mean = sum(scores) / len(scores) if scores else 0.0
     print(f"graded {summary.count('graded')}, up to date {summary.count('skipped')}, "
-          f"could not be graded {summary.count('error')}  ({_clock(summary.elapsed)})")
+          f"could not be graded {summary.count('error')}  ({clock(summary.elapsed)})")
     print(f"mean score {mean:.2f} over {len(scores)} submissions")
     print(f"wrote {out / 'gradebook.csv'}, {out / 'report.html'} and {out}/<student>/results.json, feedback.md")
     if failed_runs:

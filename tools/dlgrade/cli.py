@@ -1,5 +1,6 @@
 """`dlgrade`: one command, one subcommand per job.
 
+    dlgrade new ID                               lay out a new assignment from commented templates
     dlgrade stubs [--check] [ID ...]             regenerate (or check) assignments/ from solutions/
     dlgrade grade ID SUBMISSION [--out FILE]     grade one folder or .zip, Gradescope results
     dlgrade grade ID CLASS_DIR --out OUTDIR [--jobs N] [--force]
@@ -39,8 +40,27 @@ def _ids(given: list[str]) -> list[str]:
     return ids
 
 
+def cmd_new(args) -> int:
+    from dlgrade import scaffold
+
+    try:
+        written = scaffold.new(assignments.root(), args.id)
+    except scaffold.ScaffoldError as e:
+        print(f"dlgrade new: {e}", file=sys.stderr)
+        return 2
+    print("\n".join(f"wrote {p.relative_to(assignments.root())}" for p in written))
+    print(f"\nnext: `dlgrade stubs {args.id}`, then `dlgrade verify {args.id}` (README: Adding an assignment)")
+    return 0
+
+
 def cmd_stubs(args) -> int:
     ids = _ids(args.ids)
+    if not args.ids:
+        graded = set(ids)
+        for folder in sorted(p for p in (assignments.root() / "solutions").glob("*") if p.is_dir()):
+            if folder.name not in graded and not folder.name.startswith((".", "_")):
+                print(f"skipped solutions/{folder.name}/: it has no autograder/{folder.name}/assignment.toml "
+                      f"(`dlgrade new {folder.name}` lays one out)", file=sys.stderr)
     changed = authoring.sync_stubs(assignments.root(), ids, check=args.check)
     rel = [str(p.relative_to(assignments.root())) for p in changed]
     if args.check:
@@ -141,6 +161,11 @@ def cmd_verify(args) -> int:
 
     if args.thorough:
         _isolation(args)
+    from dlgrade import layout
+
+    for aid in ids:  # what `make test` also requires; the gradings below do not depend on it
+        for problem in layout.problems(assignments.root(), aid):
+            print(f"to do: {problem}", file=sys.stderr)
     outcomes = verify.run(ids, jobs=args.jobs, progress=progress, thorough=args.thorough)
     print(verify.table(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
@@ -165,6 +190,10 @@ def main(argv=None) -> int:
     parser.add_argument("--course", metavar="DIR", help="the course folder (default: $DLGRADE_COURSE, else the "
                         "current folder or the nearest parent with autograder/<id>/assignment.toml)")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("new", help="lay out a new assignment (solution, graders, catalog) from commented templates")
+    p.add_argument("id", metavar="ID", help="the assignment's id, also its module name (e.g. rnn_cell)")
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("stubs", help="generate the student stubs from the reference solutions")
     p.add_argument("ids", nargs="*", metavar="ID")
@@ -215,7 +244,8 @@ def main(argv=None) -> int:
         os.environ[assignments.COURSE_ENV] = os.path.abspath(args.course)  # the graders' processes inherit it
     try:
         return args.func(args)
-    except (SubmissionError, assignments.UnknownAssignment, assignments.CourseNotFound, authoring.MarkerError) as e:
+    except (SubmissionError, assignments.UnknownAssignment, assignments.CourseNotFound, authoring.MarkerError,
+            FileNotFoundError) as e:
         print(f"dlgrade: error: {e}", file=sys.stderr)
         return 2
     except GradingFailed as e:

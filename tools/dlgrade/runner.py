@@ -87,11 +87,10 @@ def preflight(aid: str) -> None:
     """Before a class is graded: the sandbox can start here and import the assignment's libraries
     (a worker on an empty module). Raises GradingFailed saying what to fix, so a broken machine
     stops the run at once instead of giving every student a zero."""
-    from dlgrade.grading.plugin import Assignment as GraderSpec
     from dlgrade.grading.transport import GraderFault, SandboxTransport
 
     assignment = assignments.get(aid)
-    config = GraderSpec(assignment.grader_dir).worker_config()
+    config = assignment.worker_config()
     with tempfile.TemporaryDirectory(prefix="dlgrade-preflight-") as tmp:
         empty = Path(tmp) / assignment.module_file
         empty.write_text("")
@@ -178,10 +177,4 @@ def grader_version(aid: str | None = None) -> str:
             h.update(str(f.relative_to(base)).encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
-
-
-def grade_to_file(aid: str, submission: Path, out: Path, **kw) -> dict:
-    result = grade(aid, submission, **kw)
-    results.write(result, out)
-    return result
 

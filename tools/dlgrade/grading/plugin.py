@@ -24,11 +24,11 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
 
+from dlgrade.assignments import Assignment
 from dlgrade.grading.checks import Fail
 from dlgrade.grading.transport import GraderFault, LocalTransport, SandboxTransport, Student, StudentProblem
 
@@ -60,26 +60,6 @@ def pytest_configure(config):
 _STATE = pytest.StashKey()
 
 
-class Assignment:
-    """What assignment.toml beside the tests says."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        with open(folder / "assignment.toml", "rb") as f:
-            self.spec = tomllib.load(f)
-        self.module = self.spec["module"]
-        probes = folder / "probes.py"
-        self.probes_file = probes if probes.exists() else None
-
-    def worker_config(self) -> dict:
-        s = self.spec
-        return {"module": self.module, "preload": s.get("libraries", ["numpy"]),
-                "blocked_modules": s.get("blocked_modules", []),
-                "forbidden_attributes": s.get("forbidden_attributes", []),
-                "forbidden_torch_functions": s.get("forbidden_torch_functions", {}),
-                "probes": self.probes_file.read_text() if self.probes_file else None, "seed": 0}
-
-
 def _assignment_folder(path: Path) -> Path:
     for folder in [path.parent, *path.parents]:
         if (folder / "assignment.toml").exists():
@@ -99,7 +79,7 @@ class _State:
     def student_for(self, test_path: Path) -> Student:
         folder = _assignment_folder(test_path)
         if folder not in self.students:
-            assignment = Assignment(folder)
+            assignment = Assignment.from_folder(folder)
             transport = self._transport(assignment)
             self.students[folder] = (Student(transport), transport)
         return self.students[folder][0]
@@ -150,13 +130,21 @@ def student(request) -> Student:
 
 
 class Credit:
-    """Partial credit inside one test: `with credit.part(weight): ...`."""
+    """Partial credit inside one test: `with credit.part(weight): ...`.
+
+    Weights are fractions of the test's points; the parts of one test sum to at most 1 (a part
+    that would pass 1 is a grader's mistake and raises ValueError). What the parts leave over is
+    earned when the test finishes."""
 
     def __init__(self):
         self.parts: list[tuple[float, bool, str]] = []
 
     @contextlib.contextmanager
     def part(self, weight: float, label: str = ""):
+        total = sum(w for w, _, _ in self.parts) + weight
+        if not 0 < weight <= 1 or total > 1 + 1e-9:
+            raise ValueError(f"credit.part({weight!r}): every weight is in (0, 1] and one test's weights "
+                             f"sum to at most 1 (they would sum to {total:g})")
         try:
             yield
         except (AssertionError, StudentProblem) as exc:
@@ -171,8 +159,11 @@ class Credit:
 
     def earned(self, finished: bool) -> float:
         """Fraction of the test's points: passed parts, plus the unparted rest if it finished."""
+        weights = sum(w for w, _, _ in self.parts)
+        if weights > 1 + 1e-9:
+            raise ValueError(f"the parts of one test weigh {weights:g} in all; at most 1")
         passed = sum(w for w, ok, _ in self.parts if ok)
-        rest = max(0.0, 1.0 - sum(w for w, _, _ in self.parts))
+        rest = max(0.0, 1.0 - weights)
         return min(1.0, passed + (rest if finished else 0.0))
 
 

@@ -212,7 +212,6 @@ class SandboxTransport:
         self.worker = None
         self.import_error: dict | None = None
         self.mechanisms = launcher.describe_mechanisms()
-        self.output_log: list[str] = []
         self._spawned = False  # a worker spawned by prestart() that has not answered yet
 
     def prestart(self):

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-ZIP_DATE = (2020, 1, 1, 0, 0, 0)   # every member's timestamp
-MTIME = 1577836800                 # the same instant, for files written to a folder
+# One fixed instant (2020-01-01 00:00 UTC) for every file a release writes, so that two releases
+# of the same tree are byte-identical: any instant works, it must only never change; zip members
+# take it as a (y, m, d, H, M, S) tuple, folders and files written to disk as a Unix time.
+MTIME = 1577836800
+ZIP_DATE = time.gmtime(MTIME)[:6]
 EXECUTABLE = 0o755
 REGULAR = 0o644
 

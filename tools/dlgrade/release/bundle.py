@@ -12,37 +12,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sys
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from dlgrade import assignments
-from dlgrade.release import gradescope, leaks, nbgrader_export, otter_export, selftest, source, student
+from dlgrade.progress import Progress
+from dlgrade.release import archive, gradescope, leaks, nbgrader_export, otter_export, selftest, source, student
 from dlgrade.release.errors import ReleaseError
-
-
-class Progress:
-    """`[  3/36]  gradient_descent   graded the reference: 45/45   (4.2 s)` lines on a stream."""
-
-    def __init__(self, total: int, stream=None):
-        self.total = total
-        self.done = 0
-        self.stream = stream if stream is not None else sys.stderr
-        self.start = time.monotonic()
-        self.lock = threading.Lock()
-
-    def step(self, aid: str, what: str):
-        with self.lock:
-            self.done += 1
-            width = len(str(self.total))
-            print(f"[{self.done:>{width}}/{self.total}] {aid:18} {what}  ({time.monotonic() - self.start:.1f} s)",
-                  file=self.stream, flush=True)
-
-    def note(self, text: str):
-        with self.lock:
-            print(text, file=self.stream, flush=True)
 
 
 def _size(n: int) -> str:
@@ -74,7 +51,7 @@ def package(material, manifest: list[dict], target: Path, progress: Progress | N
         sums.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(staging).as_posix()}")
     (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n")
     for path in [staging / "SHA256SUMS", staging]:
-        os.utime(path, (1577836800, 1577836800))
+        os.utime(path, (archive.MTIME, archive.MTIME))
     if progress:
         zsize = (staging / "student.zip").stat().st_size
         progress.step(aid, f"student.zip ({len(bundle.files)} files, {_size(zsize)}), gradescope.zip "
@@ -100,7 +77,7 @@ def build(ids: list[str] | None = None, out: Path = Path("dist"), jobs: int = 2,
         assignments.get(aid)  # UnknownAssignment for a typo, before any work
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    progress = Progress(len(ids) * (3 if verify else 2), stream)
+    progress = Progress(len(ids) * (3 if verify else 2), stream, tty=False, label="release")
     progress.note(f"release: {len(ids)} assignment(s) -> {out}/ "
                   + (f"(self-test: reference and stub graded in the sandbox, {jobs} at a time)" if verify else
                      "(self-test skipped)"))

@@ -3,7 +3,8 @@ reference module.
 
 Fingerprints, compared line by line (stripped) with every text file of a student-facing output
 (notebooks cell by cell):
-  * solution lines: `authoring.solution_code` of the reference, except lines the reference also
+  * solution lines: the lines inside the reference's solution regions (`authoring.regions`),
+    except comments, lines the reference also
     has outside its solution regions (given code) and trivial ones (shorter than 10 characters:
     `else:`, `break`, `return z`);
   * hidden-test lines: every line of the hidden test files of at least 32 characters that is not
@@ -36,6 +37,9 @@ def library_files(material):
 
 
 MIN_FUNCTION_LINE = 16
+# A name bound to a call on bare names (`rng = np.random.default_rng(seed)`, `g = torch.Generator()`):
+# a set-up line public and hidden helpers share on purpose, no evidence of a copied function.
+SETUP = re.compile(r"^\w+ = [A-Za-z_][\w.]*\(((\w+=)?\w+(, )?)*\)$")
 
 
 @dataclass
@@ -73,7 +77,8 @@ def hidden_functions(material, generic: set[str]) -> list[tuple[str, frozenset[s
             significant = frozenset(
                 s for n in range(node.lineno, node.end_lineno + 1) if n not in doc
                 for s in [lines[n - 1].strip()]
-                if len(s) >= MIN_FUNCTION_LINE and not s.startswith(("import ", "from ", "#")) and s not in generic)
+                if len(s) >= MIN_FUNCTION_LINE and not s.startswith(("import ", "from ", "#")) and s not in generic
+                and not SETUP.match(s))
             if significant:
                 out.append((f"{node.name} (line {node.lineno} of autograder/{material.aid}/{name}, hidden)", significant))
     return out
@@ -175,7 +180,8 @@ def _copied_functions(path: str, data: bytes, fp: Fingerprints) -> list[str]:
         n = len(significant)
         if len(found) >= (1 if n == 1 else max(2, (n + 1) // 2)):
             first = min(found, key=lambda s: _order(where[s]))
-            out.append(f"{where[first]}: holds {len(found)} of the {n} lines of {what}, e.g. {first!r}")
+            out.append(f"{where[first]}: holds {len(found)} of the {n} lines of {what}, e.g. {first!r} (a helper "
+                       "both test files need belongs in probes.py or must differ in the hidden copy)")
     return out
 
 

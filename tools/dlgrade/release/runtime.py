@@ -31,6 +31,9 @@ import types
 import warnings
 from pathlib import Path
 
+# A test the run stopped before; spelled as dlgrade.results.NOT_RUN (this file ships alone).
+NOT_RUN = "not run: the grader stopped before this test"
+
 SUPPORT = ("assignment.toml", "probes.py", "pytest.ini")
 _SKIP = {"In", "Out", "get_ipython", "exit", "quit"}
 
@@ -110,17 +113,23 @@ def hidden_folder(source: str, like: Path, name: str = "test_hidden.py", probes:
 
 def _copy_student_files(like: Path, folder: Path):
     """The data files shipped beside the notebook (assignment.toml's student_files, e.g. a
-    checkpoint), copied beside the hidden tests, which look for them next to themselves."""
+    checkpoint), copied beside the hidden tests, which look for them next to themselves. An
+    entry is a path ("data/charlm") or a {src, dest} table; a folder is copied whole."""
     toml = like / "assignment.toml"
     if not toml.exists():
         return
     with open(toml, "rb") as f:
         entries = tomllib.load(f).get("student_files", [])
     for entry in entries:
-        src = like.parent / entry["dest"]
-        if src.is_file():
-            (folder / entry["dest"]).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, folder / entry["dest"])
+        dest = entry if isinstance(entry, str) else entry.get("dest", entry.get("src"))
+        if not isinstance(dest, str):
+            continue  # the release refused such an entry already (release/source.py)
+        src, target = like.parent / dest, folder / dest
+        if src.is_dir():
+            shutil.copytree(src, target, dirs_exist_ok=True)
+        elif src.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target)
 
 
 def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:
@@ -175,7 +184,7 @@ def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:
             outcomes[r["id"]] = r
     records = []
     for t in manifest:
-        r = outcomes.get(t["id"], {"score": 0.0, "status": "failed", "output": "not run"})
+        r = outcomes.get(t["id"], {"score": 0.0, "status": "failed", "output": NOT_RUN})
         records.append({"id": t["id"], "name": t["name"], "max_score": t["max_score"], "visibility": t["visibility"],
                         "score": max(0.0, min(float(r["score"]), t["max_score"])), "status": r["status"],
                         "output": r.get("output", "")})

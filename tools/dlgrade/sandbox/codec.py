@@ -74,7 +74,7 @@ def encode(obj) -> bytes:
         return node
 
     def walk(x, depth):
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH:  # the marker itself sits at MAX_DEPTH, the deepest decode accepts
             return {"__unsupported__": "nesting too deep"}
         t = type(x)
         if x is None or t is bool or t is str:

@@ -69,8 +69,8 @@ def supported() -> bool:
     return platform.system() == "Linux" and platform.machine() in ("x86_64", "AMD64")
 
 
-def build(allow_processes: bool = False) -> bytes:
-    """The filter as the bytes of a `struct sock_filter[]`."""
+def build() -> bytes:
+    """The filter as the bytes of a `struct sock_filter[]` (a student's code never starts a process)."""
     prog: list[tuple] = []  # (code, jt, jf, k) where jt/jf may be label names
 
     def ins(code, k=0, jt=0, jf=0):
@@ -84,7 +84,7 @@ def build(allow_processes: bool = False) -> bytes:
     ins(JEQ_K, AUDIT_ARCH_X86_64, 0, "kill")
     ins(LD_W_ABS, OFF_NR)
     ins(JGE_K, X32_SYSCALL_BIT, "kill", 0)
-    refused = ALWAYS_REFUSED + ([] if allow_processes else PROCESS_CALLS)
+    refused = ALWAYS_REFUSED + PROCESS_CALLS
     for name in refused:
         ins(JEQ_K, NR[name], "eperm", 0)
     ins(JEQ_K, NR["clone3"], "enosys", 0)
@@ -97,7 +97,7 @@ def build(allow_processes: bool = False) -> bytes:
     label("clone")
     ins(LD_W_ABS, OFF_ARG0)  # flags (low 32 bits hold every CLONE_* flag that matters here)
     ins(JSET_K, CLONE_NEW_ANY, "eperm", 0)
-    ins(JSET_K, CLONE_THREAD, "allow", "allow" if allow_processes else "eperm")
+    ins(JSET_K, CLONE_THREAD, "allow", "eperm")
     label("allow")
     ins(RET_K, RET_ALLOW)
     label("eperm")
@@ -138,11 +138,11 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def install(allow_processes: bool = False):
+def install():
     """Install the filter on every thread of this process (raises OSError if the kernel refuses)."""
     if not supported():
         raise OSError(errno.ENOSYS, f"seccomp filter not available on {platform.machine()}")
-    code = build(allow_processes)
+    code = build()
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         e = ctypes.get_errno()
