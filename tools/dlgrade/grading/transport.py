@@ -130,6 +130,10 @@ class Student:
     def mechanisms(self) -> str:
         return self._transport.mechanisms
 
+    def source(self) -> str:
+        """The submission's source, read here on the trusted side (for scans it cannot undo)."""
+        return Path(self._transport.module_file).read_text(encoding="utf-8", errors="replace")
+
 
 class LocalTransport:
     """In-process: for students running the public tests on their own machine."""
