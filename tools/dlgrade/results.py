@@ -58,6 +58,11 @@ class Totals:
     extra_possible: float  # extra credit offered
 
     @property
+    def possible(self) -> float:
+        """Every point a submission can earn, extra credit included (what verify and the self-test demand)."""
+        return round(self.max_score + self.extra_possible, 4)
+
+    @property
     def percent(self) -> float | None:
         """score / max_score in percent (above 100 with extra credit); None when nothing is at stake."""
         return 100 * self.score / self.max_score if self.max_score else None

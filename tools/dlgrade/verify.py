@@ -26,7 +26,7 @@ class Outcome:
     subject: str            # "reference", "stub" or the mistake's name
     ok: bool
     score: float
-    max_score: float
+    max_score: float        # every point it could earn, extra credit included
     problem: str = ""       # why it is not ok
     caught_by: list[str] = field(default_factory=list)
 
@@ -38,7 +38,7 @@ def _grade(aid: str, folder: Path) -> dict:
 def check_reference(aid: str) -> Outcome:
     r = _grade(aid, assignments.get(aid).solution_dir)
     failed = [t["name"] for t in r["tests"] if results.lost_points(t)]  # extra credit too
-    total = results.max_score(r)
+    total = results.totals(r).possible
     ok = bool(r["tests"]) and not failed
     return Outcome(aid, "reference", ok, r["score"], total, "" if ok else f"loses points on: {', '.join(failed) or 'no tests ran'}")
 
@@ -47,7 +47,7 @@ def check_stub(aid: str) -> Outcome:
     r = _grade(aid, assignments.get(aid).stub_dir)
     earned = [t["name"] for t in r["tests"] if t["score"] > 0]
     ok = bool(r["tests"]) and not earned
-    return Outcome(aid, "stub", ok, r["score"], results.max_score(r), "" if ok else f"earns points on: {', '.join(earned)}")
+    return Outcome(aid, "stub", ok, r["score"], results.totals(r).possible, "" if ok else f"earns points on: {', '.join(earned)}")
 
 
 def defined_names(mistake: mistakes.Mistake) -> list[str]:
@@ -100,7 +100,7 @@ def _needs_sandbox(mistake: mistakes.Mistake, assignment) -> bool:
 def judge(mistake: mistakes.Mistake, r: dict) -> Outcome:
     """Did the graders reject this entry, with feedback that names the function and the cause?"""
     failed = [t for t in r["tests"] if results.lost_points(t) and t["output"] != results.NOT_RUN]
-    out = Outcome(mistake.assignment, mistake.name, True, r["score"], results.max_score(r),
+    out = Outcome(mistake.assignment, mistake.name, True, r["score"], results.totals(r).possible,
                   caught_by=[t["name"] for t in failed])
     feedback = "\n".join(f"{t['name']}\n{t['output']}" for t in failed)
     names = defined_names(mistake)
@@ -204,7 +204,7 @@ def check_repeat(aid: str, subjects: list[tuple[str, Path]], jobs: int = 2, prog
     outcomes = []
     for (label, _), q, b in zip(subjects, quiet, busy):
         differences = flips(q, b)
-        outcome = Outcome(aid, label, not differences, q["score"], results.max_score(q),
+        outcome = Outcome(aid, label, not differences, q["score"], results.totals(q).possible,
                           "; ".join(differences[:4]))
         outcomes.append(outcome)
         if progress:
