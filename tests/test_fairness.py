@@ -70,7 +70,7 @@ def test_extra_credit_is_shown_as_such_in_feedback_gradebook_and_exports(tmp_pat
     sub = batch.Submission("alice", tmp_path, "folder")
     entry = batch.Entry(sub, r, "graded")
     feedback = batch.feedback_markdown(assignments.get("conv"), "alice", r)
-    assert "**Score: 4/3 (133%) incl. 1 extra credit**" in feedback
+    assert "**Score: 4 / 3 (133%) incl. 1 extra credit**" in feedback
     assert "ec (extra credit): 1 extra credit (of 1)" in feedback
     row = next(csv.DictReader(io.StringIO(batch.gradebook_csv([entry]))))
     assert (row["total"], row["max_score"], row["extra_credit"], row["grader_version"]) == ("4", "3", "1", "abc123")

@@ -552,7 +552,7 @@ def feedback_markdown(assignment, student: str, result: dict) -> str:
         return "\n".join(lines)
     failed = [t for t in tests if t["status"] != "passed"]
     passed = [t for t in tests if t["status"] == "passed"]
-    lines += [f"**Score: {results.totals(result).text()}**, {len(passed)} of {len(tests)} tests passed.", ""]
+    lines += [f"**Score: {results.totals(result).text(' / ')}**, {len(passed)} of {len(tests)} tests passed.", ""]
     if failed:
         lines += [f"## What failed ({len(failed)})", ""]
         for t in failed:

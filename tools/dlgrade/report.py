@@ -287,9 +287,9 @@ def _students_table(entries, max_score) -> str:
         pct = f"{100 * r['score'] / max_score:.0f}%" if tests and max_score else ""
         status = {"graded": "graded now", "skipped": "up to date", "error": "not graded"}.get(e.status, e.status)
         extra = results.totals(r).extra if tests else 0.0
-        rows.append([_student_link(e.student), f"{r.get('score', 0):g}", pct, f"{extra:g}" if extra else "",
-                     failed if tests else "", f"{float(r.get('execution_time') or 0):.1f}", status,
-                     html.escape(str((r.get("extra_data") or {}).get("grader_version", "")))])
+        rows.append([_student_link(e.student), f"{r.get('score', 0):g}", pct, failed if tests else "",
+                     f"{float(r.get('execution_time') or 0):.1f}", status, f"{extra:g}" if extra else "",
+                     html.escape(str((r.get("extra_data") or {}).get("grader_version", ""))),])
     return ("<h2>Students</h2>" +
-            _table(["student", "score", "%", "of which extra credit", "failed tests", "grading time (s)", "status",
-                    "grader version"], rows, raw=True, numeric={1, 2, 3, 4, 5}))
+            _table(["student", "score", "%", "failed tests", "grading time (s)", "status", "of which extra credit",
+                    "grader version"], rows, raw=True, numeric={1, 2, 3, 4, 6}))

@@ -67,9 +67,9 @@ class Totals:
         """score / max_score in percent (above 100 with extra credit); None when nothing is at stake."""
         return 100 * self.score / self.max_score if self.max_score else None
 
-    def text(self) -> str:
+    def text(self, sep: str = "/") -> str:
         """"7/10 (70%)", with " incl. 1 extra credit" when some was earned."""
-        out = f"{self.score:g}/{self.max_score:g}"
+        out = f"{self.score:g}{sep}{self.max_score:g}"
         if self.percent is not None:
             out += f" ({self.percent:.0f}%)"
         if self.extra:
