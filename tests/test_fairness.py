@@ -118,6 +118,20 @@ def test_conv_grades_are_the_same_quiet_and_busy_and_the_loop_never_earns_the_cr
     assert results.totals(loop).percent == 100
 
 
+@pytest.mark.parametrize("aid", [a for a in assignments.all_ids() if a != "conv"])  # conv: the test above
+def test_every_reference_gets_the_same_per_test_scores_quiet_and_busy(aid):
+    [outcome] = verify.check_repeat(aid, [("reference", assignments.get(aid).solution_dir)], jobs=1)
+    assert outcome.ok, outcome.problem
+    assert outcome.score == outcome.max_score > 0
+
+
+def test_flips_names_each_test_that_changed():
+    quiet = result_of({"a": 2, "b": 1}, "v")
+    assert verify.flips(quiet, result_of({"a": 2, "b": 1}, "v")) == []
+    assert verify.flips(quiet, result_of({"a": 2, "b": 2}, "v")) == ["b: 1 (failed) quiet, 2 (passed) busy"]
+    assert verify.flips(quiet, result_of({"a": 2}, "v")) == ["2 tests graded on a quiet machine, 1 on a busy one"]
+
+
 CHEATS = {
     "switches tracing off": "import sys\n\n{loop}\n\n_inner = conv2d\n\n"
                             "def conv2d(*a, **k):\n    sys.settrace(None)\n    return _inner(*a, **k)\n",
