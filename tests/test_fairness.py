@@ -132,6 +132,16 @@ def test_flips_names_each_test_that_changed():
     assert verify.flips(quiet, result_of({"a": 2}, "v")) == ["2 tests graded on a quiet machine, 1 on a busy one"]
 
 
+def test_the_source_scan_finds_glued_names_and_spares_docstrings_and_allowed_names():
+    from dlgrade.grading import scan
+
+    source = ('"""Never calls settrace."""\nimport sys, torch\ntorch.set_num_threads(1)\n'
+              'def f():\n    """no threading here"""\n    return getattr(sys, "set" + "trace")\n')
+    assert scan.mentions(source, ("settrace", "thread"), allow=("set_num_threads",)) == ['settrace (line 6)']
+    assert scan.mentions(source, ("thread",)) == ["set_num_threads (line 3)"]
+    assert scan.mentions("def (:", ("x",)) == []  # a syntax error is the import's to report
+
+
 CHEATS = {
     "switches tracing off": "import sys\n\n{loop}\n\n_inner = conv2d\n\n"
                             "def conv2d(*a, **k):\n    sys.settrace(None)\n    return _inner(*a, **k)\n",

@@ -220,6 +220,7 @@ CALIBRATION = 40
 TRACE_TAMPERING = ("settrace", "gettrace", "setprofile", "getprofile", "_getframe", "currentframe", "f_trace",
                    "monitoring", "thread", "multiprocessing", "concurrent", "subprocess", "tb_frame", "f_back",
                    "LineCounter", "calibration_loop", "line_counts", "dlgrade_probes")
+HARMLESS = ("set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads")
 
 
 def _probes_module():
@@ -251,7 +252,7 @@ def vectorised_verdict(small_lines, large_lines, small_out, large_out):
 @pytest.mark.extra_credit
 def test_conv2d_vectorised(student, credit):
     """conv2d (extra credit): vectorised, its Python work does not grow with the output size H' x W'"""
-    tampering = scan.mentions(student.source(), TRACE_TAMPERING)
+    tampering = scan.mentions(student.source(), TRACE_TAMPERING, allow=HARMLESS)
     if tampering:
         fail("conv2d: the vectorisation credit counts the Python lines your code runs, and your file mentions "
              f"what would switch that count off or hide work from it ({', '.join(tampering[:3])}); "
@@ -264,8 +265,8 @@ def test_conv2d_vectorised(student, credit):
     replies = student.with_timeout(120).probe("conv2d_line_counts", problems, CALIBRATION, guard_as=["conv2d"])
     if not (isinstance(replies, list) and len(replies) == 2 and all(isinstance(r, dict) for r in replies)):
         fail("conv2d_line_counts: could not count conv2d's Python lines")
-    counter = _probes_module().LineCounter()
-    expected = counter.run(_probes_module().calibration_loop, CALIBRATION)[1]
+    trusted = _probes_module()  # the same loop, counted here: what the worker's count must be
+    expected = trusted.LineCounter().run(trusted.calibration_loop, CALIBRATION)[1]
     lines = []
     for reply, (x, w, b, stride, padding), (Ho, Wo) in zip(replies, problems, shapes):
         expect_conv(reply.get("out"), x, w, b, stride, padding,
