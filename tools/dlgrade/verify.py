@@ -161,10 +161,16 @@ def table(outcomes: list[Outcome]) -> str:
 
 # -- grades that do not flip: `dlgrade verify --repeat` -----------------------------------------
 
+# A CPU burner that also stops by itself when the process that started it is gone (a killed test
+# run must not leave burners on a shared machine) or after an hour.
+BURNER = ("import os, time\nparent, end = os.getppid(), time.monotonic() + 3600\n"
+          "while os.getppid() == parent and time.monotonic() < end:\n    for _ in range(200000): pass\n")
+
+
 @contextlib.contextmanager
 def busy_cores(n: int | None = None):
     """Keep n cores (default: every one) busy with CPU-burning subprocesses for the block."""
-    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+    burners = [subprocess.Popen([sys.executable, "-c", BURNER], stdin=subprocess.DEVNULL)
                for _ in range(n or os.cpu_count() or 1)]
     try:
         yield burners
