@@ -131,8 +131,12 @@ class Student:
         return self._transport.mechanisms
 
     def source(self) -> str:
-        """The submission's source, read here on the trusted side (for scans it cannot undo)."""
-        return Path(self._transport.module_file).read_text(encoding="utf-8", errors="replace")
+        """The submission's source, read here on the trusted side (for scans it cannot undo); ""
+        for code with no file (a notebook's cells, run by release/runtime.py on the student's side)."""
+        try:
+            return Path(self._transport.module_file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
 
 
 class LocalTransport:
