@@ -2,7 +2,9 @@
 
 Schema (Gradescope autograder specification): top-level score, execution_time, output,
 visibility, stdout_visibility, extra_data and tests[], each test with name, number, score,
-max_score, status ("passed" / "failed"), visibility and output.
+max_score, status ("passed" / "failed"), visibility and output. An extra-credit test has
+max_score 0 and its points in extra_data.extra_credit (score_test); totals() is the one place
+that adds a result up (score, max_score, extra credit), for every report, export and check.
 """
 from __future__ import annotations
 
