@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 
-from dlgrade import assignments, mistakes  # noqa: E402
+from dlgrade import assignments, mistakes, results  # noqa: E402
 from dlgrade.sandbox import launcher  # noqa: E402
 
 PY = sys.executable
@@ -220,7 +220,7 @@ def latency(aid: str, repeats: int) -> dict:
                 t, proc = _run(cmd)
                 if kind == "graded":
                     result = json.loads(proc.stdout)
-                    full = sum(t_["max_score"] for t_ in result["tests"])
+                    full = results.totals(result).possible  # the reference earns its extra credit too
                     if result["score"] != full or not full:
                         raise Incomplete(f"the reference scored {result['score']:g}/{full:g}")
                     graded.append(t)

@@ -280,8 +280,9 @@ def test_gradebook_has_a_row_per_student_a_column_per_test_and_the_total(graded_
     assert list(book) == ["alice", "bob", "carol", "dave", "erin"]
     alice = _result(out, "alice")
     header = list(book["alice"])
-    assert header[0] == "student" and header[-3:] == ["total", "max_score", "status"]
-    assert header[1:-3] == [t["name"] for t in alice["tests"]]
+    assert header[0] == "student" and header[-5:] == ["total", "max_score", "status", "extra_credit", "grader_version"]
+    assert header[1:-5] == [t["name"] for t in alice["tests"]]
+    assert book["alice"]["grader_version"] == alice["extra_data"]["grader_version"]
     assert book["alice"]["total"] == "45"
     assert float(book["carol"]["total"]) == _result(out, "carol")["score"] < 45
     assert sum(float(book["carol"][t["name"]]) for t in alice["tests"]) == float(book["carol"]["total"])

@@ -127,7 +127,7 @@ def test_decoding_ships_the_char_model_but_not_the_hidden_probes(released_again)
 
 def test_public_probes_keep_only_what_the_public_tests_call():
     conv = source.load("conv")
-    assert "def _yardstick_conv2d(" in conv.probes and "def _yardstick_conv2d(" not in conv.public_probes
+    assert "def conv2d_line_counts(" in conv.probes and "def conv2d_line_counts(" not in conv.public_probes
     assert "def LeNet5_describe(" in conv.public_probes and "def _describe_layer(" in conv.public_probes
     assert source.load(AID).public_probes is None  # its public tests call no probe
 

@@ -84,10 +84,12 @@ def test_report_for_a_class_with_nothing_graded_still_renders():
 
 def test_gradebook_csv(entries):
     rows = list(csv.reader(io.StringIO(batch.gradebook_csv(entries))))
-    assert rows[0] == ["student"] + [n for n, _ in TESTS] + ["total", "max_score", "status"]
-    assert rows[1] == ["alice", "2", "1", "3", "6", "6", "graded"]
+    assert rows[0] == ["student"] + [n for n, _ in TESTS] + ["total", "max_score", "status", "extra_credit",
+                                                           "grader_version"]
+    assert rows[1] == ["alice", "2", "1", "3", "6", "6", "graded", "0", "abc"]
     assert rows[2][:5] == ["bob", "2", "0", "0", "2"]
-    assert rows[5][0] == "erin" and rows[5][1:4] == ["", "", ""] and rows[5][-1].startswith("not graded: no gradient")
+    assert rows[5][0] == "erin" and rows[5][1:4] == ["", "", ""] and rows[5][-3].startswith("not graded: no gradient")
+    assert rows[5][-2:] == ["", ""]
 
 
 def test_gradebook_has_lms_columns_when_an_lms_layout_was_used(entries):

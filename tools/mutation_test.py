@@ -94,7 +94,7 @@ def run_graders(aid: str, mutated: list[str]) -> list[tuple[str, str]]:
             if len(mutated) == 1:
                 return [("killed", "(the grading process died)")]
             return out + [x for m in mutated[i:] for x in run_graders(aid, [m])]
-        failed = [t["name"] for t in r["tests"] if t["score"] < t["max_score"] and t["output"] != results.NOT_RUN]
+        failed = [t["name"] for t in r["tests"] if results.lost_points(t) and t["output"] != results.NOT_RUN]
         out.append(("killed", failed[0]) if failed else ("survived", ""))
     return out
 

@@ -6,14 +6,19 @@ and send back tensors and numbers: the layers' types and sizes, the logits, the 
 weights. Every check happens in the grader's own process (the trained weights are loaded into
 the grader's own LeNet-5 there and scored on held-out digits).
 
-conv2d_speed times the student's conv2d against `_yardstick_conv2d`, a plain im2col
-convolution used only as a clock on this machine, in this run: its output is thrown away.
-Probe names start with what they drive, so feedback about a failing call names it.
+conv2d_line_counts measures how much Python the student's conv2d runs (line events, counted by
+a trace function) on inputs of two sizes: a count, not a clock, so it is the same on a quiet or a
+busy machine. Probe names start with what they drive, so feedback about a failing call names it.
 """
-from time import perf_counter  # bound before the student's module is imported
+import sys
+import threading
 
 import numpy as np
 import torch
+
+# Bound before the student's module is imported: a submission that replaces sys.settrace later
+# does not reach these (the rest of what it could do is in docs/security.md).
+_settrace, _gettrace, _thread_settrace = sys.settrace, sys.gettrace, threading.settrace
 
 LAYERS = ("conv1", "conv2", "fc1", "fc2", "fc3")
 
@@ -130,35 +135,54 @@ def LeNet5_train(m, X, y, epochs, batch_size, lr, seed=0):
     return {"weights": _weights(model), "losses": losses}
 
 
-def _yardstick_conv2d(x, w, b, stride, padding):
-    """A plain vectorised convolution (im2col and one matrix product): a clock, not an answer."""
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
-    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    windows = np.lib.stride_tricks.sliding_window_view(x_pad, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride]
-    H_out, W_out = windows.shape[2], windows.shape[3]
-    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * H_out * W_out, C * KH * KW)
-    out = cols @ w.reshape(F, -1).T + b
-    return out.reshape(N, H_out, W_out, F).transpose(0, 3, 1, 2)
+class LineCounter:
+    """Counts the Python line events of one call and of everything it calls, in any file (so a
+    loop in exec'd code or a lambda counts too), in this thread and in threads started meanwhile.
+    The count is a property of the code and its input, never of the machine's load."""
+
+    def __init__(self):
+        self.lines = 0
+        self._trace = self._global  # one bound method, so gettrace() can be compared by identity
+
+    def _local(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+        return self._local
+
+    def _global(self, frame, event, arg):
+        return self._local  # every new frame ("call") is traced line by line
+
+    def run(self, fn, *args):
+        """(fn's value, its line events, whether the trace was still installed when it returned)."""
+        previous = _gettrace()
+        self.lines = 0
+        _thread_settrace(self._trace)
+        _settrace(self._trace)
+        try:
+            value = fn(*args)
+        finally:
+            intact = _gettrace() is self._trace
+            _settrace(previous)
+            _thread_settrace(None)
+        return value, self.lines, intact
 
 
-def conv2d_speed(m, x, w, b, stride, padding, rounds=7, student_budget=3.0):
-    """Best-of-rounds wall time of the student's conv2d and of the yardstick on the same input,
-    interleaved so that load on the machine slows both alike. A slow conv2d is timed fewer
-    times (it stops once it has used student_budget seconds). Returns the student's output
-    too, so the grader can check it is right before giving speed credit."""
-    best_student = best_yardstick = float("inf")
-    spent, runs, out = 0.0, 0, None
-    for _ in range(rounds):
-        start = perf_counter()
-        _yardstick_conv2d(x.copy(), w.copy(), b.copy(), stride, padding)
-        best_yardstick = min(best_yardstick, perf_counter() - start)
-        if spent < student_budget:
-            xs, ws, bs = x.copy(), w.copy(), b.copy()
-            start = perf_counter()
-            out = m.conv2d(xs, ws, bs, stride, padding)
-            elapsed = perf_counter() - start
-            best_student = min(best_student, elapsed)
-            spent += elapsed
-            runs += 1
-    return {"out": out, "student_seconds": best_student, "yardstick_seconds": best_yardstick, "runs": runs}
+def calibration_loop(n):
+    """A loop of known shape: its line count must be the same here as in the grader's process."""
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def conv2d_line_counts(m, problems, calibration=40):
+    """For each problem (x, w, b, stride, padding): conv2d's output, its line events, the line
+    events of calibration_loop(calibration) just before and just after it, and whether the trace
+    function stayed installed throughout (a submission that switches tracing off loses the credit)."""
+    counter, out = LineCounter(), []
+    for x, w, b, stride, padding in problems:
+        _, before, ok_before = counter.run(calibration_loop, calibration)
+        z, lines, ok = counter.run(m.conv2d, x.copy(), w.copy(), None if b is None else b.copy(), stride, padding)
+        _, after, ok_after = counter.run(calibration_loop, calibration)
+        out.append({"out": z, "lines": lines, "calibration": [before, after], "intact": ok_before and ok and ok_after})
+    return out

@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as tF
 from torch import nn
 
-from dlgrade.grading.checks import expect_array, expect_close, expect_scalar, expect_tensor, fail
+from dlgrade.grading import scan
+from dlgrade.grading.checks import expect_array, expect_close, expect_tensor, fail
 from dlgrade.grading.datasets import sklearn_digits
 
 pytestmark = pytest.mark.visibility("hidden")
@@ -206,27 +207,80 @@ def test_conv2d_single_filter_and_channel(student):
     expect_conv(student.conv2d(x, w, b, stride=2, padding=1), x, w, b, 2, 1, "conv2d with N = C = F = 1")
 
 
-# ---- conv2d speed (extra credit) -----------------------------------------------------------
-SPEED_BOUND = 25  # honest vectorised code is within ~3x of the yardstick; Python loops over
-# output positions are 70x or slower, a six-nested-loop version 1000x
+# ---- conv2d vectorised (extra credit) ------------------------------------------------------
+# Not a clock: the Python line events conv2d runs (every file, probes.LineCounter) on two inputs
+# that differ only in height and width. Vectorised code runs the same lines on both (the reference
+# runs 773 and 770: einsum picks its path by size); a loop over output rows adds a line or more per
+# row, a loop over output positions one or more per position. Counts depend on the code and the
+# input alone, so the credit is the same on a quiet or a busy machine, every run.
+VECTOR_SMALL = (2, 3, 5, 7, 4, 3, 5)    # N, C, H, W, F, KH, KW; stride 1, padding 1: H' x W' = 5 x 5
+VECTOR_LARGE = (2, 3, 36, 33, 4, 3, 5)  # the same with H' x W' = 36 x 31
+CALIBRATION = 40
+# What would switch the count off or move the work where it is not counted: no conv2d needs them.
+TRACE_TAMPERING = ("settrace", "gettrace", "setprofile", "getprofile", "_getframe", "currentframe", "f_trace",
+                   "monitoring", "thread", "multiprocessing", "concurrent", "subprocess", "tb_frame", "f_back",
+                   "LineCounter", "calibration_loop", "line_counts", "dlgrade_probes")
+HARMLESS = ("set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads")
+
+
+def _probes_module():
+    """This folder's probes.py, loaded in the trusted process (for the calibration's expected count)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("_conv_probes_trusted", Path(__file__).with_name("probes.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def vectorised_verdict(small_lines, large_lines, small_out, large_out):
+    """None when conv2d is vectorised over output positions, else why not: it may add fewer
+    Python lines than the output rows the larger input adds (a loop over rows adds one per row)."""
+    added_rows = large_out[0] - small_out[0]
+    growth = large_lines - small_lines
+    if growth < added_rows:
+        return None
+    return (f"conv2d ran {small_lines} Python lines for a {small_out[0]}x{small_out[1]} output and {large_lines} "
+            f"for a {large_out[0]}x{large_out[1]} one: its Python work grows with the output size, so it loops "
+            "over output positions (or rows) in Python. It is correct, but the extra credit is for a conv2d whose "
+            "Python lines do not depend on H' and W': vectorise it, e.g. with np.lib.stride_tricks.sliding_window_view "
+            "and np.einsum or np.tensordot, or loop only over the kernel's KH*KW offsets")
 
 
 @pytest.mark.points(1)
-def test_conv2d_vectorised_speed(student, credit):
-    """conv2d (extra credit): vectorised, within 25x of a plain im2col convolution's time"""
-    x, w, b = conv_problem(33, 2, 3, 36, 33, 4, 3, 5)
-    reply = student.with_timeout(120).probe("conv2d_speed", x, w, b, 1, 1, guard_as=["conv2d"])
-    if not isinstance(reply, dict):
-        fail("conv2d_speed: could not time conv2d")
-    expect_conv(reply.get("out"), x, w, b, 1, 1, "conv2d on the timing input (speed credit needs right values)")
-    mine = expect_scalar(reply.get("student_seconds"), "conv2d's time")
-    yardstick = expect_scalar(reply.get("yardstick_seconds"), "the yardstick's time")
-    ratio = mine / max(yardstick, 1e-9)
-    if ratio > SPEED_BOUND:
-        fail(f"conv2d took {ratio:.0f}x as long as a plain vectorised (im2col) convolution on the same input "
-             f"in this run (the extra credit needs at most {SPEED_BOUND}x): it works, but loops over output "
-             "positions in Python; vectorise it, e.g. with np.lib.stride_tricks.sliding_window_view and "
-             "np.einsum or np.tensordot, or loop only over the kernel's KH*KW offsets")
+@pytest.mark.extra_credit
+def test_conv2d_vectorised(student, credit):
+    """conv2d (extra credit): vectorised, its Python work does not grow with the output size H' x W'"""
+    tampering = scan.mentions(student.source(), TRACE_TAMPERING, allow=HARMLESS)
+    if tampering:
+        fail("conv2d: the vectorisation credit counts the Python lines your code runs, and your file mentions "
+             f"what would switch that count off or hide work from it ({', '.join(tampering[:3])}); "
+             "no conv2d needs it, so the extra credit is not given")
+    problems, shapes = [], []
+    for seed, (N, C, H, W, F, KH, KW) in enumerate((VECTOR_SMALL, VECTOR_LARGE), 33):
+        x, w, b = conv_problem(seed, N, C, H, W, F, KH, KW)
+        problems.append((x, w, b, 1, 1))
+        shapes.append((out_size(H, KH, 1, 1), out_size(W, KW, 1, 1)))
+    replies = student.with_timeout(120).probe("conv2d_line_counts", problems, CALIBRATION, guard_as=["conv2d"])
+    if not (isinstance(replies, list) and len(replies) == 2 and all(isinstance(r, dict) for r in replies)):
+        fail("conv2d_line_counts: could not count conv2d's Python lines")
+    trusted = _probes_module()  # the same loop, counted here: what the worker's count must be
+    expected = trusted.LineCounter().run(trusted.calibration_loop, CALIBRATION)[1]
+    lines = []
+    for reply, (x, w, b, stride, padding), (Ho, Wo) in zip(replies, problems, shapes):
+        expect_conv(reply.get("out"), x, w, b, stride, padding,
+                    f"conv2d on a {x.shape[2]}x{x.shape[3]} input (the extra credit needs right values)")
+        if reply.get("intact") is not True or reply.get("calibration") != [expected, expected]:
+            fail("conv2d: the count of Python lines was switched off or changed while conv2d ran, "
+                 "so the extra credit is not given")
+        count = reply.get("lines")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            fail("conv2d: none of its Python lines were counted, so the extra credit is not given")
+        lines.append(count)
+    why = vectorised_verdict(lines[0], lines[1], shapes[0], shapes[1])
+    if why:
+        fail(why)
 
 
 # ---- max_pool2d ----------------------------------------------------------------------------

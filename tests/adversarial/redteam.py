@@ -35,7 +35,7 @@ from pathlib import Path
 
 import jsonschema
 
-from dlgrade import assignments, runner
+from dlgrade import assignments, results, runner
 
 HERE = Path(__file__).resolve().parent
 SUBMISSIONS = HERE / "submissions"
@@ -119,7 +119,7 @@ class Outcome:
             if hit:
                 assert t["score"] == 0, f"the cheat earned points on {t['name']!r}: {t['output'][:400]}"
             else:
-                assert t["score"] == t["max_score"], f"honest code lost points on {t['name']!r}: {t['output'][:600]}"
+                assert t["score"] == results.possible(t), f"honest code lost points on {t['name']!r}: {t['output'][:600]}"
 
 
 def _digest(*folders: Path) -> str:

@@ -425,6 +425,12 @@ class ClassGrader:
     def write_summaries(self, summary: Summary):
         from dlgrade import report
 
+        mixed = sorted({str((e.result.get("extra_data") or {}).get("grader_version")) for e in summary.entries
+                        if e.result.get("tests")} - {self.version})
+        if mixed:  # never silently: resumption only keeps results of this grader version, so this is a bug
+            summary.notes.append(f"results from other grader versions ({', '.join(mixed)}) are in this gradebook; "
+                                 f"this run's graders are {self.version}: run `dlgrade regrade`")
+
         results.write_atomic(self.outdir / "gradebook.csv", gradebook_csv(summary.entries))
         report.write(self.outdir / "report.html", self.assignment, summary.entries,
                      meta={"grader_version": self.version, "jobs": self.jobs, "elapsed": summary.elapsed,
@@ -456,14 +462,13 @@ def _interrupt_children():
 
 
 def _score(result: dict) -> str:
-    return f"{result.get('score', 0):g}/{results.max_score(result):g}"
+    return results.totals(result).text()
 
 
 # -- outputs -----------------------------------------------------------------------------------
 
 def feedback_markdown(assignment, student: str, result: dict) -> str:
     tests = result.get("tests") or []
-    total = results.max_score(result)
     lines = [f"# {assignment.title}: feedback for {student}", ""]
     mechanisms = (result.get("extra_data") or {}).get("mechanisms") or {}
     if mechanisms.get("filesystem_isolated") is False:
@@ -471,20 +476,19 @@ def feedback_markdown(assignment, student: str, result: dict) -> str:
     if not tests:
         lines += [f"**Score: {result.get('score', 0):g}**", "", result.get("output", "").strip() or "No tests ran.", ""]
         return "\n".join(lines)
-    pct = f" ({100 * result['score'] / total:.0f}%)" if total else ""
     failed = [t for t in tests if t["status"] != "passed"]
     passed = [t for t in tests if t["status"] == "passed"]
-    lines += [f"**Score: {result['score']:g} / {total:g}{pct}**, {len(passed)} of {len(tests)} tests passed.", ""]
+    lines += [f"**Score: {results.totals(result).text(' / ')}**, {len(passed)} of {len(tests)} tests passed.", ""]
     if failed:
         lines += [f"## What failed ({len(failed)})", ""]
         for t in failed:
-            lines += [f"### {t['number']}. {t['name']}: {t['score']:g}/{t['max_score']:g}{_vis(t)}", ""]
+            lines += [f"### {t['number']}. {t['name']}: {results.score_text(t)}{_vis(t)}", ""]
             text = (t.get("output") or "").strip() or "failed (no message)"
             fence = "````" if "```" in text else "```"
             lines += [fence, text, fence, ""]
     if passed:
         lines += [f"## What passed ({len(passed)})", ""]
-        lines += [f"- {t['number']}. {t['name']}: {t['score']:g}/{t['max_score']:g}{_vis(t)}" for t in passed]
+        lines += [f"- {t['number']}. {t['name']}: {results.score_text(t)}{_vis(t)}" for t in passed]
         lines.append("")
     extra = result.get("extra_data") or {}
     lines += ["---", f"Graded by dlgrade (grader {extra.get('grader_version', '?')}, "
@@ -517,7 +521,8 @@ def gradebook_csv(entries: list[Entry]) -> str:
     head = ["student"] + (["name", "email", "lms_user_id", "lms_submission_id", "late"] if lms else [])
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(head + columns + ["total", "max_score", "status"])
+    # extra_credit: what of the total is extra credit; grader_version: which graders made the row
+    w.writerow(head + columns + ["total", "max_score", "status", "extra_credit", "grader_version"])
     for e in entries:
         info = e.submission.info
         row = [e.student]
@@ -528,7 +533,9 @@ def gradebook_csv(entries: list[Entry]) -> str:
         by_name = dict(zip(_column_names(tests), tests))
         row += [f"{by_name[c]['score']:g}" if c in by_name else "" for c in columns]
         status = "graded" if tests else f"not graded: {(e.result.get('extra_data') or {}).get('error', e.result.get('output', ''))}"
-        row += [f"{e.result.get('score', 0):g}", f"{results.max_score(e.result):g}" if tests else "", status]
+        row += [f"{e.result.get('score', 0):g}", f"{results.max_score(e.result):g}" if tests else "", status,
+                f"{results.totals(e.result).extra:g}" if tests else "",
+                (e.result.get("extra_data") or {}).get("grader_version", "")]
         w.writerow(row)
     return buf.getvalue()
 

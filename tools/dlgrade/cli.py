@@ -8,6 +8,8 @@
                                                   gradebook.csv, report.html; resumable
     dlgrade demo [--out dist]                     stubs + grade reference, stub and a buggy example, release
     dlgrade verify [ID ...] [--thorough]          reference full, stub zero, every catalog mistake caught
+    dlgrade verify [ID ...] --repeat              every grade the same on a quiet and a busy machine
+    dlgrade regrade ID CLASS_DIR --out OUTDIR     grade a class again, write who changed (regrade.md)
     dlgrade release [ID ...] [--out dist]         student.zip, gradescope.zip, nbgrader/, otter/ per assignment
 
 `--course DIR` (before the subcommand) names the course folder; by default it is $DLGRADE_COURSE,
@@ -101,7 +103,7 @@ def cmd_grade(args) -> int:
         print(results.table(result))
         failed = [t for t in result["tests"] if t["status"] != "passed"]
         for t in failed[: args.show]:
-            print(f"\n--- {t['number']}. {t['name']} ({t['score']:g}/{t['max_score']:g})\n{t['output']}")
+            print(f"\n--- {t['number']}. {t['name']} ({results.score_text(t)})\n{t['output']}")
     return 0
 
 
@@ -166,9 +168,19 @@ def cmd_verify(args) -> int:
     for aid in ids:  # what `make test` also requires; the gradings below do not depend on it
         for problem in layout.problems(assignments.root(), aid):
             print(f"to do: {problem}", file=sys.stderr)
+    if args.repeat:  # every grade twice, quiet and with every core busy: nothing may change
+        outcomes = verify.run_repeat(ids, jobs=args.jobs, progress=progress)
+        print(verify.repeat_table(outcomes))
+        return 0 if all(o.ok for o in outcomes) else 1
     outcomes = verify.run(ids, jobs=args.jobs, progress=progress, thorough=args.thorough)
     print(verify.table(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
+
+
+def cmd_regrade(args) -> int:
+    from dlgrade import regrade
+
+    return regrade.cli(args)
 
 
 def cmd_release(args) -> int:
@@ -229,7 +241,22 @@ def main(argv=None) -> int:
                    help="grade every catalog entry fully in the sandbox and list every test that catches it "
                    "(default: all entries in one trusted process, each stopped at the first test that catches it)")
     p.add_argument("--allow-weak-isolation", action="store_true", help="with --thorough: as for `grade`")
+    p.add_argument("--repeat", action="store_true",
+                   help="grade each reference and catalog mistake twice, on a quiet machine and with every core "
+                   "busy, and fail on any per-test difference")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("regrade", help="grade a class again with the current graders and list who changed",
+                       description="Reads OUTDIR's results, grades the class with the current graders (a stored "
+                       "result is reused only for the same grader version and file) and writes OUTDIR/regrade.md "
+                       "and regrade.json: who changed, which tests, old -> new score.")
+    p.add_argument("assignment")
+    p.add_argument("submissions", metavar="CLASS_DIR")
+    p.add_argument("--out", required=True, help="the class's output folder (as given to `dlgrade grade`)")
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    p.add_argument("--force", action="store_true", help="grade everyone, even results of the current graders")
+    p.add_argument("--time-budget", type=float, default=None, help="seconds of student run time in all")
+    p.set_defaults(func=cmd_regrade)
 
     p = sub.add_parser("release", help="package assignments: student.zip, gradescope.zip, nbgrader/, otter/",
                        description="Self-test every assignment (reference full marks, stub zero), check that no "

@@ -74,11 +74,12 @@ def _test_stats(graded) -> list[dict]:
             key = f"{t.get('number', '')}. {t['name']}"
             if key not in stats:
                 order.append(key)
-                stats[key] = {"name": key, "max_score": t["max_score"], "n": 0, "passed": 0, "points": 0.0}
+                stats[key] = {"name": key, "max_score": results.possible(t), "extra_credit": bool(results.extra_credit(t)),
+                              "n": 0, "passed": 0, "points": 0.0}
             s = stats[key]
             s["n"] += 1
             s["passed"] += t["status"] == "passed"
-            s["points"] += t["score"] / t["max_score"] if t["max_score"] else float(t["status"] == "passed")
+            s["points"] += t["score"] / results.possible(t) if results.possible(t) else float(t["status"] == "passed")
     out = []
     for key in order:
         s = stats[key]
@@ -239,6 +240,10 @@ def _summary(entries, graded, broken, scores, max_score, meta) -> str:
                  ["median score", f"{statistics.median(scores):g}"],
                  ["lowest / highest", f"{min(scores):g} / {max(scores):g}"],
                  ["full marks", sum(s >= max_score for s in scores)], ["zero", sum(s == 0 for s in scores)]]
+        offered = max((results.totals(e.result).extra_possible for e in graded), default=0.0)
+        if offered:  # extra credit is on top of max_score: a full-marks submission without it shows 100%
+            rows.append(["earned extra credit (on top of the maximum)",
+                         f"{sum(results.totals(e.result).extra > 0 for e in graded)} (up to {offered:g} point(s) each)"])
     first = graded[0].result.get("extra_data", {}) if graded else {}
     rows += [["grader version", meta.get("grader_version") or first.get("grader_version", "?")],
              ["sandbox", first.get("sandbox", "?")]]
@@ -249,8 +254,8 @@ def _summary(entries, graded, broken, scores, max_score, meta) -> str:
 
 
 def _tests_table(tests) -> str:
-    rows = [[t["name"], f"{t['max_score']:g}", f"{100 * t['pass_rate']:.0f}%", f"{100 * t['mean_fraction']:.0f}%"]
-            for t in tests]
+    rows = [[t["name"], f"{t['max_score']:g}" + (" extra credit" if t.get("extra_credit") else ""),
+             f"{100 * t['pass_rate']:.0f}%", f"{100 * t['mean_fraction']:.0f}%"] for t in tests]
     return _table(["test", "points", "passed in full", "mean share of points"], rows, numeric={1, 2, 3})
 
 
@@ -281,8 +286,10 @@ def _students_table(entries, max_score) -> str:
         failed = sum(t["status"] != "passed" for t in tests)
         pct = f"{100 * r['score'] / max_score:.0f}%" if tests and max_score else ""
         status = {"graded": "graded now", "skipped": "up to date", "error": "not graded"}.get(e.status, e.status)
+        extra = results.totals(r).extra if tests else 0.0
         rows.append([_student_link(e.student), f"{r.get('score', 0):g}", pct, failed if tests else "",
-                     f"{float(r.get('execution_time') or 0):.1f}", status])
+                     f"{float(r.get('execution_time') or 0):.1f}", status, f"{extra:g}" if extra else "",
+                     html.escape(str((r.get("extra_data") or {}).get("grader_version", ""))),])
     return ("<h2>Students</h2>" +
-            _table(["student", "score", "%", "failed tests", "grading time (s)", "status"], rows, raw=True,
-                   numeric={1, 2, 3, 4}))
+            _table(["student", "score", "%", "failed tests", "grading time (s)", "status", "of which extra credit",
+                    "grader version"], rows, raw=True, numeric={1, 2, 3, 4, 6}))

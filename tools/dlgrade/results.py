@@ -2,17 +2,90 @@
 
 Schema (Gradescope autograder specification): top-level score, execution_time, output,
 visibility, stdout_visibility, extra_data and tests[], each test with name, number, score,
-max_score, status ("passed" / "failed"), visibility and output.
+max_score, status ("passed" / "failed"), visibility and output. An extra-credit test has
+max_score 0 and its points in extra_data.extra_credit (score_test); totals() is the one place
+that adds a result up (score, max_score, extra credit), for every report, export and check.
 """
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
 NOT_RUN = "not run: the grader stopped before this test"
+
+
+def score_test(entry: dict, outcome: dict | None, number: int) -> dict:
+    """One results.json test from a manifest entry and its outcome (None: it never reported).
+
+    THE place where points become a score: the score is clamped to the test's points; an
+    extra-credit test (manifest "extra_credit": true) gets max_score 0 and its points in
+    extra_data.extra_credit, so it adds to the score without adding to the maximum (Gradescope
+    takes a score above the maximum) and a correct submission without it still shows 100%."""
+    r = outcome if outcome is not None else {"score": 0.0, "status": "failed", "output": NOT_RUN}
+    points = float(entry["max_score"])
+    test = {"name": entry["name"], "number": str(number),
+            "score": round(max(0.0, min(float(r["score"]), points)), 4),
+            "max_score": 0.0 if entry.get("extra_credit") else points,
+            "status": "passed" if r["status"] == "passed" else "failed",
+            "visibility": entry["visibility"], "output": r.get("output", "")}
+    if entry.get("extra_credit"):
+        test["extra_data"] = {"extra_credit": points}
+    return test
+
+
+def extra_credit(test: dict) -> float:
+    """The extra-credit points a test offers (0 for an ordinary test)."""
+    return float((test.get("extra_data") or {}).get("extra_credit") or 0.0)
+
+
+def possible(test: dict) -> float:
+    """The points a test can earn: its max_score, or for an extra-credit test its extra credit."""
+    return float(test["max_score"]) + extra_credit(test)
+
+
+def lost_points(test: dict) -> bool:
+    """True when a test earned less than it could (an extra-credit test included)."""
+    return test["score"] < possible(test)
+
+
+@dataclass(frozen=True)
+class Totals:
+    score: float           # everything earned, extra credit included
+    max_score: float       # the ordinary tests' points: 100% of the grade
+    extra: float           # extra credit earned
+    extra_possible: float  # extra credit offered
+
+    @property
+    def possible(self) -> float:
+        """Every point a submission can earn, extra credit included (what verify and the self-test demand)."""
+        return round(self.max_score + self.extra_possible, 4)
+
+    @property
+    def percent(self) -> float | None:
+        """score / max_score in percent (above 100 with extra credit); None when nothing is at stake."""
+        return 100 * self.score / self.max_score if self.max_score else None
+
+    def text(self, sep: str = "/") -> str:
+        """"7/10 (70%)", with " incl. 1 extra credit" when some was earned."""
+        out = f"{self.score:g}{sep}{self.max_score:g}"
+        if self.percent is not None:
+            out += f" ({self.percent:.0f}%)"
+        if self.extra:
+            out += f" incl. {self.extra:g} extra credit"
+        return out
+
+
+def totals(result: dict | list) -> Totals:
+    """Score, maximum and extra credit of a results dict (or of its list of tests)."""
+    tests = result.get("tests") or [] if isinstance(result, dict) else result
+    extra = [t for t in tests if extra_credit(t)]
+    score = round(sum(float(t["score"]) for t in tests), 4)
+    return Totals(score, round(sum(float(t["max_score"]) for t in tests), 4),
+                  round(sum(float(t["score"]) for t in extra), 4), round(sum(extra_credit(t) for t in extra), 4))
 
 
 def from_report(lines: list[dict], execution_time: float, output: str = "", extra: dict | None = None) -> dict:
@@ -26,16 +99,8 @@ def from_report(lines: list[dict], execution_time: float, output: str = "", extr
             old = outcomes.get(r["id"])
             if old is None or r["score"] < old["score"]:
                 outcomes[r["id"]] = r
-    tests = []
-    for number, t in enumerate(manifest, 1):
-        r = outcomes.get(t["id"])
-        if r is None:
-            r = {"score": 0.0, "status": "failed", "output": NOT_RUN}
-        score = max(0.0, min(float(r["score"]), t["max_score"]))
-        tests.append({"name": t["name"], "number": str(number), "score": round(score, 4),
-                      "max_score": t["max_score"], "status": "passed" if r["status"] == "passed" else "failed",
-                      "visibility": t["visibility"], "output": r.get("output", "")})
-    return {"score": round(sum(t["score"] for t in tests), 4), "execution_time": round(execution_time, 2),
+    tests = [score_test(t, outcomes.get(t["id"]), number) for number, t in enumerate(manifest, 1)]
+    return {"score": totals(tests).score, "execution_time": round(execution_time, 2),
             "output": output, "output_format": "text", "visibility": "visible",
             "stdout_visibility": "hidden", "extra_data": extra or {}, "tests": tests}
 
@@ -48,7 +113,8 @@ def failure(message: str, execution_time: float = 0.0, extra: dict | None = None
 
 
 def max_score(result: dict) -> float:
-    return sum(t["max_score"] for t in result["tests"])
+    """The points that make 100% (extra credit excluded): totals(result).max_score."""
+    return totals(result).max_score
 
 
 def write_atomic(path: Path, data: str):
@@ -75,12 +141,18 @@ def write(result: dict, path: Path):
 
 
 def table(result: dict) -> str:
-    rows = [(t["number"], t["name"], f"{t['score']:g}/{t['max_score']:g}", "ok" if t["status"] == "passed" else "FAIL",
+    rows = [(t["number"], t["name"], score_text(t), "ok" if t["status"] == "passed" else "FAIL",
              t["visibility"]) for t in result["tests"]]
     width = max([len(r[1]) for r in rows] + [4])
     lines = [f"{'#':>3}  {'test':<{width}}  {'score':>9}  {'':4}  visibility"]
     for number, name, score, status, vis in rows:
         lines.append(f"{number:>3}  {name:<{width}}  {score:>9}  {status:4}  {vis}")
-    total = max_score(result)
-    lines.append(f"total: {result['score']:g}/{total:g}" + (f"  ({100 * result['score'] / total:.0f}%)" if total else ""))
+    lines.append(f"total: {totals(result).text()}")
     return "\n".join(lines)
+
+
+def score_text(test: dict) -> str:
+    """"2/3" for a test, "1 extra credit (of 1)" for an extra-credit one."""
+    if extra_credit(test):
+        return f"{test['score']:g} extra credit (of {extra_credit(test):g})"
+    return f"{test['score']:g}/{test['max_score']:g}"

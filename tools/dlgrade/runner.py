@@ -33,11 +33,36 @@ class GradingFailed(RuntimeError):
         self.log = log
 
 
+# Every seed a grade depends on (recorded in results.json): the hash seed of both processes, the
+# seed the worker gives every generator before each call (numpy, torch, random), and one thread
+# for every math library, so no float reduction depends on the core count.
+SEEDS = {"PYTHONHASHSEED": 0, "worker_seed_per_call": 0, "grader_inputs": "fixed per test in autograder/<id>/test_*.py",
+         "threads": 1}
+
+
 def grader_env() -> dict:
-    """The trusted pytest process's environment: fixed hash seed, no .pyc, no pytest options of ours."""
-    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    """The trusted pytest process's environment: fixed hash seed, one math thread, no .pyc, no pytest options of ours."""
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     env.pop("PYTEST_ADDOPTS", None)
     return env
+
+
+def provenance(aid: str, sha: str | None) -> dict:
+    """How a result was made, for results.json's extra_data: the graders' version (a hash of the
+    files that can change this assignment's grades), the submission's sha256, the versions of
+    Python and of the libraries the graders and the worker run, the sandbox and the seeds."""
+    from importlib import metadata
+
+    def version(dist):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {"assignment": aid, "submission_sha256": sha, "grader_version": grader_version(aid),
+            "python": sys.version.split()[0], "numpy": version("numpy"), "torch": version("torch"),
+            "sandbox": launcher.describe_mechanisms(), "mechanisms": launcher.mechanisms(), "seeds": dict(SEEDS)}
 
 
 def grade(aid: str, submission: Path, time_budget: float | None = None, tests: str | None = None,
@@ -70,8 +95,7 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
     except subprocess.TimeoutExpired:
         log = "the grader timed out"
     elapsed = time.monotonic() - start
-    extra = {"assignment": assignment.id, "submission_sha256": sha, "grader_version": grader_version(assignment.id),
-             "sandbox": launcher.describe_mechanisms(), "mechanisms": launcher.mechanisms()}
+    extra = provenance(assignment.id, sha)
     lines = _read_report(report)
     faults = [r["message"] for r in lines if r.get("kind") == "run_error"]
     if faults:

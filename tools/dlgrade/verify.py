@@ -7,7 +7,11 @@ catalog's expected phrase. The test suite calls the same `check_*` functions, on
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +26,7 @@ class Outcome:
     subject: str            # "reference", "stub" or the mistake's name
     ok: bool
     score: float
-    max_score: float
+    max_score: float        # every point it could earn, extra credit included
     problem: str = ""       # why it is not ok
     caught_by: list[str] = field(default_factory=list)
 
@@ -33,8 +37,8 @@ def _grade(aid: str, folder: Path) -> dict:
 
 def check_reference(aid: str) -> Outcome:
     r = _grade(aid, assignments.get(aid).solution_dir)
-    failed = [t["name"] for t in r["tests"] if t["score"] < t["max_score"]]
-    total = results.max_score(r)
+    failed = [t["name"] for t in r["tests"] if results.lost_points(t)]  # extra credit too
+    total = results.totals(r).possible
     ok = bool(r["tests"]) and not failed
     return Outcome(aid, "reference", ok, r["score"], total, "" if ok else f"loses points on: {', '.join(failed) or 'no tests ran'}")
 
@@ -43,7 +47,7 @@ def check_stub(aid: str) -> Outcome:
     r = _grade(aid, assignments.get(aid).stub_dir)
     earned = [t["name"] for t in r["tests"] if t["score"] > 0]
     ok = bool(r["tests"]) and not earned
-    return Outcome(aid, "stub", ok, r["score"], results.max_score(r), "" if ok else f"earns points on: {', '.join(earned)}")
+    return Outcome(aid, "stub", ok, r["score"], results.totals(r).possible, "" if ok else f"earns points on: {', '.join(earned)}")
 
 
 def defined_names(mistake: mistakes.Mistake) -> list[str]:
@@ -95,8 +99,8 @@ def _needs_sandbox(mistake: mistakes.Mistake, assignment) -> bool:
 
 def judge(mistake: mistakes.Mistake, r: dict) -> Outcome:
     """Did the graders reject this entry, with feedback that names the function and the cause?"""
-    failed = [t for t in r["tests"] if t["score"] < t["max_score"] and t["output"] != results.NOT_RUN]
-    out = Outcome(mistake.assignment, mistake.name, True, r["score"], results.max_score(r),
+    failed = [t for t in r["tests"] if results.lost_points(t) and t["output"] != results.NOT_RUN]
+    out = Outcome(mistake.assignment, mistake.name, True, r["score"], results.totals(r).possible,
                   caught_by=[t["name"] for t in failed])
     feedback = "\n".join(f"{t['name']}\n{t['output']}" for t in failed)
     names = defined_names(mistake)
@@ -152,4 +156,81 @@ def table(outcomes: list[Outcome]) -> str:
     lines.append("")
     lines.append("all graders verified" if not problems else
                  "problems:\n" + "\n".join(f"  {o.assignment}:{o.subject}: {o.problem}" for o in problems))
+    return "\n".join(lines)
+
+
+# -- grades that do not flip: `dlgrade verify --repeat` -----------------------------------------
+
+# A CPU burner that also stops by itself when the process that started it is gone (a killed test
+# run must not leave burners on a shared machine) or after an hour.
+BURNER = ("import os, time\nparent, end = os.getppid(), time.monotonic() + 3600\n"
+          "while os.getppid() == parent and time.monotonic() < end:\n    for _ in range(200000): pass\n")
+
+
+@contextlib.contextmanager
+def busy_cores(n: int | None = None):
+    """Keep n cores (default: every one) busy with CPU-burning subprocesses for the block."""
+    burners = [subprocess.Popen([sys.executable, "-c", BURNER], stdin=subprocess.DEVNULL)
+               for _ in range(n or os.cpu_count() or 1)]
+    try:
+        yield burners
+    finally:
+        for p in burners:
+            p.kill()
+        for p in burners:
+            p.wait()
+
+
+def per_test(result: dict) -> list[tuple[str, float, str]]:
+    """What must not change between two gradings of one file: each test's score and status."""
+    return [(t["name"], t["score"], t["status"]) for t in result.get("tests") or []]
+
+
+def flips(quiet: dict, busy: dict) -> list[str]:
+    """Each test whose score or status differs between the two gradings (empty when none)."""
+    a, b = per_test(quiet), per_test(busy)
+    if not a or len(a) != len(b):
+        return [f"{len(a)} tests graded on a quiet machine, {len(b)} on a busy one"]
+    return [f"{x[0]}: {x[1]:g} ({x[2]}) quiet, {y[1]:g} ({y[2]}) busy" for x, y in zip(a, b) if x != y]
+
+
+def repeat_subjects(aid: str, tmp: Path) -> list[tuple[str, Path]]:
+    """The reference and every catalog mistake of `aid`, as folders to grade."""
+    subjects = [("reference", assignments.get(aid).solution_dir)]
+    subjects += [(m.name, m.write(tmp / m.name)) for m in mistakes.catalog(aid)]
+    return subjects
+
+
+def check_repeat(aid: str, subjects: list[tuple[str, Path]], jobs: int = 2, progress=None) -> list[Outcome]:
+    """Grade every subject twice in the sandbox: one at a time on a quiet machine, then `jobs` at a
+    time with every core kept busy; an Outcome per subject, not ok on any per-test difference."""
+    quiet = [runner.grade(aid, folder) for _, folder in subjects]
+    with busy_cores(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        busy = list(pool.map(lambda s: runner.grade(aid, s[1]), subjects))
+    outcomes = []
+    for (label, _), q, b in zip(subjects, quiet, busy):
+        differences = flips(q, b)
+        outcome = Outcome(aid, label, not differences, q["score"], results.totals(q).possible,
+                          "; ".join(differences[:4]))
+        outcomes.append(outcome)
+        if progress:
+            progress(outcome, len(outcomes), len(subjects))
+    return outcomes
+
+
+def run_repeat(ids: list[str], jobs: int = 2, progress=None) -> list[Outcome]:
+    outcomes = []
+    for aid in ids:
+        with tempfile.TemporaryDirectory(prefix="dlgrade-repeat-") as tmp:
+            outcomes += check_repeat(aid, repeat_subjects(aid, Path(tmp)), jobs, progress)
+    return outcomes
+
+
+def repeat_table(outcomes: list[Outcome]) -> str:
+    lines = [f"  {o.assignment}:{o.subject}: {o.score:g}/{o.max_score:g}  " + ("same quiet and busy" if o.ok else
+             f"PROBLEM: {o.problem}") for o in outcomes]
+    bad = [o for o in outcomes if not o.ok]
+    lines.append("")
+    lines.append("every grade repeated exactly, quiet and busy" if not bad else
+                 f"{len(bad)} grade(s) changed with the machine's load")
     return "\n".join(lines)

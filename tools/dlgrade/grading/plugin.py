@@ -50,6 +50,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
     config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date or after_published")
+    config.addinivalue_line("markers", "extra_credit: the test's points add to the score, not to max_score")
     config.stash[_STATE] = state = _State(config)
     config.pluginmanager.register(_CollectionWatch(state), "dlgrade-collection-watch")
     if config.getoption("--dlgrade-submission"):
@@ -182,6 +183,11 @@ def _points(item) -> float:
     return float(mark.args[0]) if mark and mark.args else 1.0
 
 
+def _extra_credit(item) -> bool:
+    """@pytest.mark.extra_credit: scored by results.score_test outside max_score."""
+    return item.get_closest_marker("extra_credit") is not None
+
+
 def _visibility(item) -> str:
     mark = item.get_closest_marker("visibility")
     value = mark.args[0] if mark and mark.args else "visible"
@@ -200,7 +206,8 @@ def _title(item) -> str:
 def pytest_collection_finish(session):
     state = session.config.stash[_STATE]
     manifest = [{"id": item.nodeid, "name": _title(item), "max_score": _points(item),
-                 "visibility": _visibility(item)} for item in session.items]
+                 "visibility": _visibility(item), **({"extra_credit": True} if _extra_credit(item) else {})}
+                for item in session.items]
     state.write({"kind": "manifest", "tests": manifest, "started": time.time()})
 
 

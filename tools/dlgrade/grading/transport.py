@@ -135,6 +135,14 @@ class Student:
     def mechanisms(self) -> str:
         return self._transport.mechanisms
 
+    def source(self) -> str:
+        """The submission's source, read here on the trusted side (for scans it cannot undo); ""
+        for code with no file (a notebook's cells, run by release/runtime.py on the student's side)."""
+        try:
+            return Path(self._transport.module_file).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
 
 class LocalTransport:
     """In-process: for students running the public tests on their own machine."""

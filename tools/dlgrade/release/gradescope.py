@@ -125,7 +125,7 @@ def main(root: Path) -> int:
                                  "Please submit again later.", time.monotonic() - start,
                                  {{"assignment": AID, "grader_log": traceback.format_exc()[-4000:]}})
     results.write(result, out)
-    print(f"{{AID}}: {{result['score']:g}}/{{results.max_score(result):g}} -> {{out}}")
+    print(f"{{AID}}: {{results.totals(result).text()}} -> {{out}}")
     return 0
 
 

@@ -69,7 +69,9 @@ def literal(text: str) -> str:
 
 def group_tests(manifest: list[dict]) -> list[dict]:
     """One entry per test function (its parametrizations together), in collection order:
-    {"file", "function", "title", "points", "visibility"}."""
+    {"file", "function", "title", "points", "extra_credit", "visibility"}. An extra-credit test's points
+    go to "extra_credit", not "points": nbgrader and otter cap a cell at its points, so there it is a
+    0-point cell that shows its feedback, and the extra credit itself comes from dlgrade or Gradescope."""
     groups: dict[tuple[str, str], dict] = {}
     for t in manifest:
         path, _, rest = t["id"].partition("::")
@@ -77,12 +79,21 @@ def group_tests(manifest: list[dict]) -> list[dict]:
         key = (path.rsplit("/", 1)[-1], function)
         title = t["name"].split(" [", 1)[0] if "[" in rest else t["name"]
         g = groups.setdefault(key, {"file": key[0], "function": function, "title": title, "points": 0.0,
-                                    "visibility": t["visibility"]})
-        g["points"] += float(t["max_score"])
+                                    "extra_credit": 0.0, "visibility": t["visibility"]})
+        g["extra_credit" if t.get("extra_credit") else "points"] += float(t["max_score"])
     for g in groups.values():
-        g["points"] = int(g["points"]) if float(g["points"]).is_integer() else g["points"]
+        for k in ("points", "extra_credit"):
+            g[k] = int(g[k]) if float(g[k]).is_integer() else g[k]
     # the public tests first (what a student can run), then the hidden ones
     return sorted(groups.values(), key=lambda g: g["file"] != source.PUBLIC_TEST)
+
+
+def points_label(g: dict) -> str:
+    """'2 points', or for extra credit 'extra credit, 1 point: not in this notebook's total ...'."""
+    if g["extra_credit"]:
+        n = g["extra_credit"]
+        return f"extra credit, {n:g} point{'s' if n != 1 else ''}: not in this notebook's total, added by the course's grader"
+    return f"{g['points']:g} point{'s' if g['points'] != 1 else ''}"
 
 
 def intro(material) -> str:
@@ -135,7 +146,7 @@ shows the points it earned. Hidden tests run when your notebook is graded.""", _
     for g in group_tests(manifest):
         gid = f"{'test' if g['file'] == source.PUBLIC_TEST else 'hidden'}_{g['function'].removeprefix('test_')}"
         gid = gid.replace("::", "_")
-        head = f"# {g['title']} ({g['points']:g} point{'s' if g['points'] != 1 else ''})"
+        head = f"# {g['title']} ({points_label(g)})"
         if g["file"] == source.PUBLIC_TEST:
             code = f'{head}\ncheck(globals(), "{TESTS}/{g["file"]}", "{g["function"]}")'
         else:

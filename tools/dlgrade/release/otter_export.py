@@ -86,7 +86,8 @@ Write your code where the cells say `...`, then run the whole notebook. After ea
         name = f"q{n:02d}_{g['function'].removeprefix('test_')}".replace("::", "_")
         path = f"{HIDDEN if hidden else PUBLIC}/{g['file']}"
         cells += [notebook.cell("raw", f"# BEGIN QUESTION\nname: {name}\npoints: {g['points']:g}"),
-                  notebook.cell("markdown", f"**{g['title']}**" + (" (a hidden test)" if hidden else "")),
+                  notebook.cell("markdown", f"**{g['title']}**" + (" (a hidden test)" if hidden else "")
+                                + (f" ({nbgrader_export.points_label(g)})" if g["extra_credit"] else "")),
                   notebook.cell("raw", "# BEGIN TESTS")]
         if hidden:
             hidden_cells.append(len(cells))

@@ -31,8 +31,9 @@ import types
 import warnings
 from pathlib import Path
 
-# A test the run stopped before; spelled as dlgrade.results.NOT_RUN (this file ships alone).
-NOT_RUN = "not run: the grader stopped before this test"
+from dlgrade import results
+
+NOT_RUN = results.NOT_RUN  # one spelling (dlgrade.results)
 
 SUPPORT = ("assignment.toml", "probes.py", "pytest.ini")
 _SKIP = {"In", "Out", "get_ipython", "exit", "quit"}
@@ -182,20 +183,15 @@ def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:
     for r in lines:
         if r.get("kind") == "result" and (r["id"] not in outcomes or r["score"] < outcomes[r["id"]]["score"]):
             outcomes[r["id"]] = r
-    records = []
-    for t in manifest:
-        r = outcomes.get(t["id"], {"score": 0.0, "status": "failed", "output": NOT_RUN})
-        records.append({"id": t["id"], "name": t["name"], "max_score": t["max_score"], "visibility": t["visibility"],
-                        "score": max(0.0, min(float(r["score"]), t["max_score"])), "status": r["status"],
-                        "output": r.get("output", "")})
-    return records
+    # scored as the graders score (results.score_test): extra credit adds to the score, not to max_score
+    return [dict(results.score_test(t, outcomes.get(t["id"]), n), id=t["id"]) for n, t in enumerate(manifest, 1)]
 
 
 def summary(records: list[dict]) -> str:
     lines = []
     for r in records:
         mark = "ok  " if r["status"] == "passed" else "FAIL"
-        lines.append(f"{mark} {r['score']:g}/{r['max_score']:g}  {r['name']}")
+        lines.append(f"{mark} {results.score_text(r)}  {r['name']}")
         if r["status"] != "passed" and r["output"]:
             lines += ["       " + line for line in r["output"].splitlines()]
     return "\n".join(lines)
@@ -205,7 +201,7 @@ def check(env, test_file, test_name: str | None = None, raise_on_fail: bool = Fa
     """Run the test(s), print what failed and why, and return the points earned."""
     records = run(env, test_file, test_name)
     earned = round(sum(r["score"] for r in records), 6)
-    total = sum(r["max_score"] for r in records)
+    total = sum(results.possible(r) for r in records)
     print(summary(records))
     if raise_on_fail and earned < total:
         raise AssertionError("\n".join(f"{r['name']}: {r['output']}" for r in records if r["status"] != "passed"))
@@ -247,11 +243,10 @@ def progress_chart(module_file, test_file="tests/test_public.py"):
     records = run(module, test_path)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(records) + 1.2))
     names = [r["name"] if len(r["name"]) <= 60 else r["name"][:57] + "..." for r in records][::-1]
-    ax.barh(names, [r["max_score"] for r in records][::-1], color="#dddddd", label="points")
+    ax.barh(names, [results.possible(r) for r in records][::-1], color="#dddddd", label="points")
     ax.barh(names, [r["score"] for r in records][::-1],
             color=["#2a9d8f" if r["status"] == "passed" else "#e76f51" for r in records][::-1], label="earned")
-    earned, total = sum(r["score"] for r in records), sum(r["max_score"] for r in records)
-    ax.set_title(f"Public tests: {earned:g}/{total:g} points")
+    ax.set_title(f"Public tests: {results.totals(records).text()}")
     ax.set_xlabel("points")
     fig.tight_layout()
     print(summary(records))

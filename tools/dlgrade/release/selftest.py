@@ -77,9 +77,10 @@ def collect(aid: str) -> list[dict]:
 def verdict(aid: str, reference: Graded, stub: Graded):
     """Raise ReleaseError unless the reference scored full marks and the stub zero."""
     problems = []
-    if not reference.result["tests"] or reference.score != reference.max_score:
-        lost = [f"{t['name']} ({t['score']:g}/{t['max_score']:g}): {t['output'].splitlines()[0] if t['output'] else ''}"
-                for t in reference.result["tests"] if t["score"] != t["max_score"]]
+    lost_tests = [t for t in reference.result["tests"] if results.lost_points(t)]  # its extra credit too
+    if not reference.result["tests"] or lost_tests:
+        lost = [f"{t['name']} ({results.score_text(t)}): {t['output'].splitlines()[0] if t['output'] else ''}"
+                for t in lost_tests]
         why = "\n    ".join(lost) or reference.result.get("output", "")
         problems.append(f"the reference scored {reference.score:g}/{reference.max_score:g}, not full marks:\n    {why}")
     if stub.score != 0 or not stub.result["tests"]:

@@ -128,7 +128,7 @@ def _student_files(aid: str, entries) -> list[tuple[Path, str]]:
 def prune_probes(probes: str, public_tests: str) -> str | None:
     """probes.py keeping only the top-level defs/classes the public tests can reach (a probe named
     by a string in them, and whatever those use), and every other statement (imports, constants).
-    Probes that only the hidden tests call (a timing yardstick, a seeded training loop) may hold
+    Probes that only the hidden tests call (a line counter, a seeded training loop) may hold
     code close to a solution, and never leave the graders. None when the public tests use none."""
     tree = ast.parse(probes)
     lines = probes.splitlines(keepends=True)

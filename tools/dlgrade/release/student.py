@@ -28,7 +28,7 @@ from dlgrade.release.archive import Tree
 CODE = assignments.PACKAGE  # the grading code students get a copy of
 # The plugin and what it imports; each export adds what its shipped tests and probes import
 # (grading/datasets.py for the hidden tests that train on digits, say), never the sandbox itself.
-VENDORED_ROOTS = ["grading/plugin.py"]
+VENDORED_ROOTS = ["grading/plugin.py", "results.py"]  # results.py: runtime.py scores tests with it
 RUNTIME = CODE / "release" / "runtime.py"
 
 CONFTEST = '''"""Registers dlgrade's pytest plugin, so that plain `pytest` runs the public tests here.
