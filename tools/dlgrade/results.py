@@ -13,9 +13,79 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 
 NOT_RUN = "not run: the grader stopped before this test"
+
+
+class Test(TypedDict, total=False):
+    """One test of a results.json (Gradescope's schema); extra_data only on extra-credit tests."""
+    name: str
+    number: str
+    score: float
+    max_score: float
+    status: str          # "passed" | "failed"
+    visibility: str      # "visible" | "hidden" | "after_due_date" | "after_published"
+    output: str
+    extra_data: dict
+
+
+class Result(TypedDict):
+    """A whole results.json: what every grading path returns and every report reads."""
+    score: float
+    execution_time: float
+    output: str
+    output_format: str
+    visibility: str
+    stdout_visibility: str
+    extra_data: dict
+    tests: list[Test]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the trusted pytest process wrote (JSON lines, grading/plugin.py): the manifest of every
+    test, the lowest score each test reported (a test reports once, or again when its teardown
+    fails; the lower one stands), and the run errors (grading failures, not the submission's)."""
+    manifest: list[dict] | None
+    outcomes: dict[str, dict]
+    run_errors: list[str]
+
+
+def read_report(source: Path | list[dict]) -> Report:
+    """The one reader of a grading report (a file, or its lines already parsed)."""
+    if isinstance(source, list):
+        lines = source
+    else:
+        lines = []
+        text = Path(source).read_text(encoding="utf-8") if Path(source).exists() else ""
+        for raw in text.splitlines():
+            try:
+                lines.append(json.loads(raw))
+            except ValueError:
+                break  # a line cut short by a crash: keep what came before
+    manifest = next((r["tests"] for r in lines if r.get("kind") == "manifest"), None)
+    outcomes: dict[str, dict] = {}
+    for r in lines:
+        if r.get("kind") == "result" and (r["id"] not in outcomes or r["score"] < outcomes[r["id"]]["score"]):
+            outcomes[r["id"]] = r
+    return Report(manifest, outcomes, [r["message"] for r in lines if r.get("kind") == "run_error"])
+
+
+def full_marks(result: Result) -> list[str]:
+    """Names of the tests a submission lost points on, extra credit included ([] = full marks).
+    The rule the release self-test and `dlgrade verify` apply to a reference."""
+    if not result["tests"]:
+        return ["no tests ran"]
+    return [t["name"] for t in result["tests"] if lost_points(t)]
+
+
+def earned_anything(result: Result) -> list[str]:
+    """Names of the tests a submission earned points on ([] = zero). The rule for a stub."""
+    if not result["tests"]:
+        return ["no tests ran"]
+    return [t["name"] for t in result["tests"] if t["score"] > 0]
 
 
 def score_test(entry: dict, outcome: dict | None, number: int) -> dict:
@@ -88,24 +158,20 @@ def totals(result: dict | list) -> Totals:
                   round(sum(float(t["score"]) for t in extra), 4), round(sum(extra_credit(t) for t in extra), 4))
 
 
-def from_report(lines: list[dict], execution_time: float, output: str = "", extra: dict | None = None) -> dict:
+def from_report(report: Report | list[dict], execution_time: float, output: str = "",
+                extra: dict | None = None) -> Result:
     """Score every test of the manifest; a test with no result (crash, timeout) earns 0."""
-    manifest = next((r["tests"] for r in lines if r.get("kind") == "manifest"), None)
-    if manifest is None:
+    if not isinstance(report, Report):
+        report = read_report(report)
+    if report.manifest is None:
         raise ValueError("the grader produced no test manifest")
-    outcomes: dict[str, dict] = {}
-    for r in lines:
-        if r.get("kind") == "result":
-            old = outcomes.get(r["id"])
-            if old is None or r["score"] < old["score"]:
-                outcomes[r["id"]] = r
-    tests = [score_test(t, outcomes.get(t["id"]), number) for number, t in enumerate(manifest, 1)]
+    tests = [score_test(t, report.outcomes.get(t["id"]), number) for number, t in enumerate(report.manifest, 1)]
     return {"score": totals(tests).score, "execution_time": round(execution_time, 2),
             "output": output, "output_format": "text", "visibility": "visible",
             "stdout_visibility": "hidden", "extra_data": extra or {}, "tests": tests}
 
 
-def failure(message: str, execution_time: float = 0.0, extra: dict | None = None) -> dict:
+def failure(message: str, execution_time: float = 0.0, extra: dict | None = None) -> Result:
     """A well-formed result for a submission that could not be graded at all."""
     return {"score": 0.0, "execution_time": round(execution_time, 2), "output": message,
             "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",

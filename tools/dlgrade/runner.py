@@ -96,12 +96,11 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
         log = "the grader timed out"
     elapsed = time.monotonic() - start
     extra = provenance(assignment.id, sha)
-    lines = _read_report(report)
-    faults = [r["message"] for r in lines if r.get("kind") == "run_error"]
-    if faults:
-        raise GradingFailed(f"grading {assignment.id} failed (not the submission's fault): {faults[0]}", log)
+    read = results.read_report(report)
+    if read.run_errors:
+        raise GradingFailed(f"grading {assignment.id} failed (not the submission's fault): {read.run_errors[0]}", log)
     try:
-        result = results.from_report(lines, elapsed, output=f"Graded in a sandbox: {extra['sandbox']}.", extra=extra)
+        result = results.from_report(read, elapsed, output=f"Graded in a sandbox: {extra['sandbox']}.", extra=extra)
     except ValueError:
         raise GradingFailed(f"grading {assignment.id} failed: the grader produced no results", log) from None
     return result
@@ -154,24 +153,12 @@ def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]], exit
         for rep in reports:
             extra = {"assignment": aid, "sandbox": "none: trusted code graded in process"}
             try:
-                out.append(results.from_report(_read_report(rep), elapsed / len(jobs), output="", extra=extra))
+                out.append(results.from_report(results.read_report(rep), elapsed / len(jobs), output="", extra=extra))
             except ValueError:
                 failure = results.failure("the in-process grader did not run", elapsed, extra)
                 failure["extra_data"]["grader_log"] = log[-20000:]
                 out.append(failure)
         return out
-
-
-def _read_report(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        try:
-            lines.append(json.loads(raw))
-        except ValueError:
-            break  # a line cut short by a crash: keep what came before
-    return lines
 
 
 GRADING_CODE = ("__init__.py", "assignments.py", "results.py", "runner.py", "submission.py", "grading", "sandbox")

@@ -174,17 +174,13 @@ def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:
             file = getattr(sys.modules[name], "__file__", None) or ""
             if file.startswith(str(folder)):
                 del sys.modules[name]
-        lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines() if line.strip()] \
-            if report.exists() else []
-    manifest = next((r["tests"] for r in lines if r.get("kind") == "manifest"), None)
-    if not manifest:
-        raise RuntimeError(f"the graders in {test_path.name} could not run:\n{sink.getvalue()[-3000:]}")
-    outcomes = {}
-    for r in lines:
-        if r.get("kind") == "result" and (r["id"] not in outcomes or r["score"] < outcomes[r["id"]]["score"]):
-            outcomes[r["id"]] = r
+        read = results.read_report(report)
+    if not read.manifest or read.run_errors:
+        raise RuntimeError(f"the graders in {test_path.name} could not run:\n"
+                           + "\n".join(read.run_errors) + sink.getvalue()[-3000:])
     # scored as the graders score (results.score_test): extra credit adds to the score, not to max_score
-    return [dict(results.score_test(t, outcomes.get(t["id"]), n), id=t["id"]) for n, t in enumerate(manifest, 1)]
+    return [dict(results.score_test(t, read.outcomes.get(t["id"]), n), id=t["id"])
+            for n, t in enumerate(read.manifest, 1)]
 
 
 def summary(records: list[dict]) -> str:

@@ -3,8 +3,6 @@ the real sandboxed pipeline (dlgrade.runner), and read the graders' manifest (te
 points, visibility) from the reference run, which the notebook exports need."""
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -45,28 +43,17 @@ def grade(aid: str, folder: Path) -> Graded:
 
 
 def _manifest(report: Path) -> list[dict]:
-    if not report.exists():
-        return []
-    for line in report.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            break
-        if record.get("kind") == "manifest":
-            return record["tests"]
-    return []
+    return results.read_report(report).manifest or []
 
 
 def collect(aid: str) -> list[dict]:
-    """The manifest without grading (pytest --collect-only under the plugin)."""
+    """The manifest without grading (pytest --collect-only under the plugin, as runner starts it)."""
     a = assignments.get(aid)
     with tempfile.TemporaryDirectory(prefix="dlgrade-collect-") as tmp:
         report = Path(tmp) / "report.jsonl"
-        cmd = [sys.executable, "-m", "pytest", str(a.grader_dir), "--collect-only", "-q", "-p", "no:cacheprovider",
-               "-p", "no:randomly", f"--dlgrade-local={a.solution_dir}", f"--dlgrade-report={report}"]
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        env.pop("PYTEST_ADDOPTS", None)
-        proc = subprocess.run(cmd, cwd=a.grader_dir.parent, env=env, capture_output=True, text=True,
+        cmd = [sys.executable, "-m", "pytest", str(a.grader_dir), *runner.PYTEST_ARGS, "--collect-only",
+               f"--dlgrade-local={a.solution_dir}", f"--dlgrade-report={report}"]
+        proc = subprocess.run(cmd, cwd=a.grader_dir.parent, env=runner.grader_env(), capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=600)
         manifest = _manifest(report)
     if not manifest:
@@ -77,13 +64,12 @@ def collect(aid: str) -> list[dict]:
 def verdict(aid: str, reference: Graded, stub: Graded):
     """Raise ReleaseError unless the reference scored full marks and the stub zero."""
     problems = []
-    lost_tests = [t for t in reference.result["tests"] if results.lost_points(t)]  # its extra credit too
-    if not reference.result["tests"] or lost_tests:
+    if results.full_marks(reference.result):  # the rule `dlgrade verify` applies too
         lost = [f"{t['name']} ({results.score_text(t)}): {t['output'].splitlines()[0] if t['output'] else ''}"
-                for t in lost_tests]
+                for t in reference.result["tests"] if results.lost_points(t)]
         why = "\n    ".join(lost) or reference.result.get("output", "")
         problems.append(f"the reference scored {reference.score:g}/{reference.max_score:g}, not full marks:\n    {why}")
-    if stub.score != 0 or not stub.result["tests"]:
+    if results.earned_anything(stub.result):
         earned = [f"{t['name']} ({t['score']:g})" for t in stub.result["tests"] if t["score"]]
         problems.append(f"the stub scored {stub.score:g}, not zero: " + (", ".join(earned) or "no tests ran"))
     if problems:
