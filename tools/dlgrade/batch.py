@@ -46,6 +46,7 @@ import tempfile
 import threading
 import time
 import traceback
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,24 @@ def discover(folder: Path, module_file: str, exclude: Path | None = None) -> tup
     for student, files in canvas.items():
         found.append(_canvas_pick(student, files, module_file))
     return _unique(found, notes), notes
+
+
+def class_submissions(folder: Path, module_file: str, exclude: Path | None = None) -> tuple[list[Submission], list[str]]:
+    """`discover` for a command that needs a class (dlgrade similarity): a SubmissionError that says
+    what is wrong when `folder` is missing, a file, one submission, or holds no submission."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise SubmissionError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        if folder.suffix.lower() == ".zip" and not zipfile.is_zipfile(folder):
+            raise SubmissionError(f"{folder}: not a readable zip, and a class is a folder of submissions")
+        raise SubmissionError(f"{folder}: a class is a folder of submissions (unzip a downloaded export first)")
+    if not is_class(folder, module_file):
+        raise SubmissionError(f"{folder}: {module_file} at its top level makes it one submission, not a class")
+    subs, notes = discover(folder, module_file, exclude)
+    if not subs:
+        raise SubmissionError(f"{folder}: an empty class (no student folder, .zip or Canvas-named file in it)")
+    return subs, notes
 
 
 def _is_zip(path: Path) -> bool:

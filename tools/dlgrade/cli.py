@@ -5,6 +5,8 @@
     dlgrade grade ID CLASS_DIR --out OUTDIR [--jobs N] [--force]
                                                   grade a class (batch.py): results, feedback,
                                                   gradebook.csv, report.html; resumable
+    dlgrade similarity ID CLASS_DIR --out DIR     pairs.csv, a page per flagged pair, index.html
+                                                  (what students wrote themselves, starter code excluded)
     dlgrade demo [--out dist]                     stubs + grade reference, stub and a buggy example, release
     dlgrade verify [ID ...] [--thorough]          reference full, stub zero, every catalog mistake caught
     dlgrade release [ID ...] [--out dist]         student.zip, gradescope.zip, nbgrader/, otter/ per assignment
@@ -63,6 +65,12 @@ def cmd_grade(args) -> int:
         for t in failed[: args.show]:
             print(f"\n--- {t['number']}. {t['name']} ({t['score']:g}/{t['max_score']:g})\n{t['output']}")
     return 0
+
+
+def cmd_similarity(args) -> int:
+    from dlgrade import similarity
+
+    return similarity.cli(args)
 
 
 def cmd_demo(args) -> int:
@@ -160,6 +168,15 @@ def main(argv=None) -> int:
     p.add_argument("--time-budget", type=float, default=None, help="seconds of student run time in all")
     p.add_argument("--show", type=int, default=20, help="print the feedback of at most this many failed tests")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("similarity", help="compare every pair of students in a class, starter code excluded",
+                       description="Reads the class layouts of `dlgrade grade` and writes pairs.csv, a side-by-side "
+                       "page per flagged pair and index.html into --out. Scores are evidence, never a verdict.")
+    p.add_argument("assignment")
+    p.add_argument("class_dir", metavar="CLASS_DIR")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--threshold", type=float, default=0.4, help="pairs scoring this or more get a page (default 0.4)")
+    p.set_defaults(func=cmd_similarity)
 
     p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example, release to dist/")
     p.add_argument("ids", nargs="*", metavar="ID")
