@@ -15,7 +15,11 @@ each student started from (assignments/<id>/<id>.py, made by `authoring.make_stu
   4. a pair's score is the largest share of one student's own fingerprinted code that the
      other has too (copydetect's similarity), so a copy of one function out of five scores
      about that function's share; it is in [0, 1]. Functions can be in any order: fingerprints
-     are local.
+     are local. Shared code that is also in the reference solution counts half: the lecture's
+     idioms (`return sigmoid(X @ theta)`, the four `nn.Linear` the contract names) are written
+     independently by many, while two copies of the reference still score half of a copy.
+     A student who wrote little is measured against at least FLOOR_SHARE of the reference's
+     own code, so one shared idiom cannot make a near-empty submission a 100% match.
 
 Scores are evidence for a person to read, never a verdict; every page says so.
 
@@ -46,7 +50,8 @@ from dlgrade.submission import SubmissionError
 K = 25            # noise threshold: shortest match counted, in filtered characters (copydetect's default)
 WINDOW = 6        # winnowing window: every match of K + WINDOW - 1 = 30 characters is found
 FLOOR_SHARE = 0.3  # a student's share is taken of at least this share of the reference's own code
-THRESHOLD = 0.4   # pairs at or above this get a page ...
+REFERENCE_WEIGHT = 0.5  # shared code that is also in the reference solution counts this much
+THRESHOLD = 0.3   # pairs at or above this get a page ...
 TOP = 10          # ... and so do the TOP highest pairs with any shared code
 _BASE = np.uint64(1_000_003)
 _GAP = K + 1      # filtered positions between fragments, so no match joins two fragments
@@ -81,6 +86,7 @@ class Fingerprint:
     hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     unique: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    in_reference: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per fingerprint
     coverage: int = 0                         # filtered characters covered by its fingerprints
 
 
@@ -136,9 +142,12 @@ def kgram_hashes(filtered: str, k: int = K) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Starter:
-    """The stub every student started from: its lines and its fingerprints (all k-grams)."""
+    """The stub every student started from: its lines and its fingerprints (all k-grams), and
+    the reference solution's fingerprints (all k-grams) and amount of own code."""
     lines: frozenset[str]
     hashes: np.ndarray
+    reference: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    reference_coverage: int = 0
 
 
 def starter_of(assignment) -> Starter:
@@ -152,7 +161,14 @@ def starter_of(assignment) -> Starter:
     text = normalise_newlines(text)
     lines = frozenset(n for n in map(_norm_line, text.splitlines()) if n)
     filtered, _ = filter_code(blank_prose(text), "stub.py", "python")
-    return Starter(lines, np.unique(kgram_hashes(filtered)))
+    starter = Starter(lines, np.unique(kgram_hashes(filtered)))
+    solution = assignment.solution_dir / assignment.module_file
+    if not solution.is_file():
+        return starter
+    source = solution.read_text(encoding="utf-8")
+    own = fingerprint("reference", source, starter)
+    filtered, _ = filter_code(blank_prose(normalise_newlines(source)), "solution.py", "python")
+    return Starter(lines, starter.hashes, np.unique(kgram_hashes(filtered)), own.coverage)
 
 
 def fingerprint(student: str, source: str, starter: Starter) -> Fingerprint:
@@ -191,6 +207,7 @@ def fingerprint(student: str, source: str, starter: Starter) -> Fingerprint:
         fp.hashes = np.concatenate(hashes)
         fp.positions = np.concatenate(positions)
         fp.unique = np.unique(fp.hashes)
+        fp.in_reference = np.isin(fp.hashes, starter.reference)
         fp.coverage = covered(fp.positions)
     return fp
 
@@ -214,19 +231,32 @@ class Pair:
     share_b: float
 
 
-def shared(a: Fingerprint, b: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
-    """Filtered positions of the fingerprints a and b have in common, in a and in b."""
+def _common(a: Fingerprint, b: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
     common = np.intersect1d(a.unique, b.unique, assume_unique=True)
     if len(common) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return a.positions[np.isin(a.hashes, common)], b.positions[np.isin(b.hashes, common)]
+        return np.zeros(0, bool), np.zeros(0, bool)
+    return np.isin(a.hashes, common), np.isin(b.hashes, common)
+
+
+def shared(a: Fingerprint, b: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
+    """Filtered positions of the fingerprints a and b have in common, in a and in b."""
+    ma, mb = _common(a, b)
+    return a.positions[ma], b.positions[mb]
+
+
+def _share(fp: Fingerprint, matched: np.ndarray, floor: float) -> float:
+    if not matched.any():
+        return 0.0
+    amount = covered(fp.positions[matched]) - (1 - REFERENCE_WEIGHT) * covered(fp.positions[matched & fp.in_reference])
+    return min(1.0, amount / max(fp.coverage, floor, 1))
 
 
 def compare(a: Fingerprint, b: Fingerprint, floor: float) -> Pair:
-    pa, pb = shared(a, b)
-    share_a = covered(pa) / max(a.coverage, floor, 1) if len(pa) else 0.0
-    share_b = covered(pb) / max(b.coverage, floor, 1) if len(pb) else 0.0
-    return Pair(a.student, b.student, round(min(1.0, max(share_a, share_b)), 4), share_a, share_b)
+    ma, mb = _common(a, b)
+    if len(ma) == 0:
+        return Pair(a.student, b.student, 0.0, 0.0, 0.0)
+    share_a, share_b = _share(a, ma, floor), _share(b, mb, floor)
+    return Pair(a.student, b.student, round(max(share_a, share_b), 4), share_a, share_b)
 
 
 def all_pairs(fps: list[Fingerprint], floor: float, progress=None) -> list[Pair]:
@@ -268,7 +298,7 @@ def run(assignment, subs: list, notes: list[str] | None = None, out: Path | None
     start = time.monotonic()
     stream = stream or sys.stderr
     starter = starter_of(assignment)
-    floor = FLOOR_SHARE * _reference_coverage(assignment, starter)
+    floor = FLOOR_SHARE * starter.reference_coverage
     fps, missing = [], []
     bar = batch.Progress(len(subs), stream if progress else io.StringIO(), tty=None if progress else False,
                          label=f"similarity {assignment.id}: reading")
@@ -298,13 +328,6 @@ def run(assignment, subs: list, notes: list[str] | None = None, out: Path | None
     if out is not None:
         write(report, {f.student: f for f in fps}, Path(out), threshold)
     return report
-
-
-def _reference_coverage(assignment, starter: Starter) -> int:
-    solution = assignment.solution_dir / assignment.module_file
-    if not solution.is_file():
-        return 0
-    return fingerprint("reference", solution.read_text(encoding="utf-8"), starter).coverage
 
 
 # -- output ------------------------------------------------------------------------------------
