@@ -56,7 +56,7 @@ from dlgrade.submission import SubmissionError, _regular_file, digest, read_modu
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 CANVAS_NAME = re.compile(r"^(?P<login>[A-Za-z0-9-]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
-RESERVED = {"gradebook.csv", "report.html"}
+RESERVED = {"gradebook.csv", "report.html", "similarity"}  # names in OUTDIR beside the students'
 SKIP_DIRS = {"__MACOSX", "__pycache__"}
 INCOMPLETE = "not run: the grader stopped before this test"
 
@@ -519,12 +519,14 @@ class ClassGrader:
         return summary
 
     def write_summaries(self, summary: Summary):
-        from dlgrade import report
+        from dlgrade import report, similarity
 
         results.write_atomic(self.outdir / "gradebook.csv", gradebook_csv(summary.entries))
+        sim = similarity.for_class(self.assignment, [e.submission for e in summary.entries],
+                                   self.outdir / similarity.FOLDER, self.stream, self.show_progress)
         report.write(self.outdir / "report.html", self.assignment, summary.entries,
                      meta={"grader_version": self.version, "jobs": self.jobs, "elapsed": summary.elapsed,
-                           "notes": summary.notes})
+                           "notes": summary.notes, "similarity": sim})
 
     def _install_sigterm(self):
         if threading.current_thread() is not threading.main_thread():

@@ -175,7 +175,8 @@ def main(argv=None) -> int:
     p.add_argument("assignment")
     p.add_argument("class_dir", metavar="CLASS_DIR")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--threshold", type=float, default=0.3, help="pairs scoring this or more get a page (default 0.3)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="pairs scoring this or more get a page (default 0.3; the 10 highest always do)")
     p.set_defaults(func=cmd_similarity)
 
     p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example, release to dist/")

@@ -30,9 +30,10 @@ same scores on every run and machine.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
-import math
+import multiprocessing as mp
 import statistics
 import sys
 import time
@@ -52,8 +53,11 @@ WINDOW = 6        # winnowing window: every match of K + WINDOW - 1 = 30 charact
 FLOOR_SHARE = 0.3  # a student's share is taken of at least this share of the reference's own code
 REFERENCE_WEIGHT = 0.5  # shared code that is also in the reference solution counts this much
 THRESHOLD = 0.3   # pairs at or above this get a page ...
-TOP = 10          # ... and so do the TOP highest pairs with any shared code
+TOP = 10          # ... and so do the TOP highest pairs with any shared code,
+MAX_PAGES = 200   # but no more pages than this (pairs.csv has every pair)
+MIN_PER_PROCESS = 20  # smaller classes are compared in one process
 _BASE = np.uint64(1_000_003)
+FOLDER = "similarity"  # OUTDIR/similarity/ when a class is graded
 _GAP = K + 1      # filtered positions between fragments, so no match joins two fragments
 
 EVIDENCE = ("Scores are evidence for a person to read, never a verdict. A high score says that two "
@@ -87,6 +91,7 @@ class Fingerprint:
     positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     unique: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     in_reference: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per fingerprint
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))        # class-wide (number())
     coverage: int = 0                         # filtered characters covered by its fingerprints
 
 
@@ -193,16 +198,14 @@ def fingerprint(student: str, source: str, starter: Starter) -> Fingerprint:
         spans.append(current)
     hashes, positions, base = [], [], 0
     for a, b in spans:
-        filtered, offsets = filter_code(blanked[a:b], "submission.py", "python")
-        h = kgram_hashes(filtered)
-        if len(h) == 0:
+        selected, idx, offsets, length = _winnowed(blanked[a:b])
+        if len(selected) == 0:
             continue
-        selected, idx = winnow(h, WINDOW, remove_duplicates=False)
         keep = ~np.isin(selected, starter.hashes)
         hashes.append(selected[keep])
-        positions.append(idx[keep].astype(np.int64) + base)
-        fp.fragments.append(Fragment(a, b, base, offsets, len(filtered)))
-        base += len(filtered) + _GAP
+        positions.append(idx[keep] + base)
+        fp.fragments.append(Fragment(a, b, base, offsets, length))
+        base += length + _GAP
     if hashes:
         fp.hashes = np.concatenate(hashes)
         fp.positions = np.concatenate(positions)
@@ -210,6 +213,18 @@ def fingerprint(student: str, source: str, starter: Starter) -> Fingerprint:
         fp.in_reference = np.isin(fp.hashes, starter.reference)
         fp.coverage = covered(fp.positions)
     return fp
+
+
+@functools.lru_cache(maxsize=50_000)
+def _winnowed(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """copydetect's tokens of one fragment, winnowed: (hashes, their filtered positions, copydetect's
+    offsets, filtered length). Cached: many students write the same line."""
+    filtered, offsets = filter_code(text, "submission.py", "python")
+    h = kgram_hashes(filtered)
+    if len(h) == 0:
+        return h, np.zeros(0, np.int64), offsets, len(filtered)
+    selected, idx = winnow(h, WINDOW, remove_duplicates=False)
+    return selected, idx.astype(np.int64), offsets, len(filtered)
 
 
 def covered(positions: np.ndarray, k: int = K) -> int:
@@ -231,44 +246,102 @@ class Pair:
     share_b: float
 
 
-def _common(a: Fingerprint, b: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
-    common = np.intersect1d(a.unique, b.unique, assume_unique=True)
-    if len(common) == 0:
-        return np.zeros(0, bool), np.zeros(0, bool)
-    return np.isin(a.hashes, common), np.isin(b.hashes, common)
-
-
 def shared(a: Fingerprint, b: Fingerprint) -> tuple[np.ndarray, np.ndarray]:
     """Filtered positions of the fingerprints a and b have in common, in a and in b."""
-    ma, mb = _common(a, b)
+    ma, mb = np.isin(a.hashes, b.unique), np.isin(b.hashes, a.unique)
     return a.positions[ma], b.positions[mb]
 
 
 def _share(fp: Fingerprint, matched: np.ndarray, floor: float) -> float:
-    if not matched.any():
-        return 0.0
     amount = covered(fp.positions[matched]) - (1 - REFERENCE_WEIGHT) * covered(fp.positions[matched & fp.in_reference])
     return min(1.0, amount / max(fp.coverage, floor, 1))
 
 
-def compare(a: Fingerprint, b: Fingerprint, floor: float) -> Pair:
-    ma, mb = _common(a, b)
-    if len(ma) == 0:
-        return Pair(a.student, b.student, 0.0, 0.0, 0.0)
-    share_a, share_b = _share(a, ma, floor), _share(b, mb, floor)
-    return Pair(a.student, b.student, round(max(share_a, share_b), 4), share_a, share_b)
+def number(fps: list[Fingerprint]) -> int:
+    """Give every fingerprint a class-wide id (fp.ids), so that a pair is compared by indexing."""
+    if not fps:
+        return 0
+    vocabulary, ids = np.unique(np.concatenate([f.hashes for f in fps]), return_inverse=True)
+    at = 0
+    for f in fps:
+        f.ids = ids[at:at + len(f.hashes)]
+        at += len(f.hashes)
+    return len(vocabulary)
 
 
-def all_pairs(fps: list[Fingerprint], floor: float, progress=None) -> list[Pair]:
-    """Every pair, highest score first (then by names)."""
-    pairs = []
-    for i, a in enumerate(fps):
+def compare(a: Fingerprint, b: Fingerprint, floor: float, mark: np.ndarray) -> tuple[float, float]:
+    """(share of a's own code found in b, and of b's in a). `mark`: all False, size of the vocabulary."""
+    mark[b.ids] = True
+    ma = mark[a.ids]
+    mark[b.ids] = False
+    if not ma.any():
+        return 0.0, 0.0
+    mark[a.ids] = True
+    mb = mark[b.ids]
+    mark[a.ids] = False
+    return _share(a, ma, floor), _share(b, mb, floor)
+
+
+_WORK: dict = {}  # what pool processes inherit (fork): the fingerprints, or the starter
+
+
+def _row(i: int) -> tuple[int, list[tuple[int, float, float]]]:
+    fps, floor, mark = _WORK["fps"], _WORK["floor"], _WORK["mark"]
+    a = fps[i]
+    return i, [(j, *compare(a, fps[j], floor, mark)) for j in range(i + 1, len(fps))]
+
+
+def _fingerprint(item: tuple[str, str]) -> Fingerprint:
+    return fingerprint(item[0], item[1], _WORK["starter"])
+
+
+def _pool(jobs: int, n: int):
+    """A fork pool for `jobs` > 1 and enough work to pay for it; else None (run in this process)."""
+    if jobs <= 1 or n < 2 * MIN_PER_PROCESS or "fork" not in mp.get_all_start_methods():
+        return None
+    return mp.get_context("fork").Pool(jobs)
+
+
+def _map(fn, items: list, jobs: int, chunksize: int):
+    pool = _pool(jobs, len(items))
+    if pool is None:
+        yield from map(fn, items)
+        return
+    try:
+        yield from pool.imap_unordered(fn, items, chunksize=chunksize)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def fingerprint_all(items: list[tuple[str, str]], starter: Starter, jobs: int = 1, progress=None) -> list[Fingerprint]:
+    """Fingerprints of (student, source) items, in their order, `jobs` processes at a time."""
+    _WORK.clear()
+    _WORK["starter"] = starter
+    done: dict[str, Fingerprint] = {}
+    for fp in _map(_fingerprint, items, jobs, chunksize=8):
+        done[fp.student] = fp
         if progress is not None:
             progress.began()
-        for b in fps[i + 1:]:
-            pairs.append(compare(a, b, floor))
-        if progress is not None:
-            progress.finished(a.student, f"compared with {len(fps) - i - 1} more", graded=True)
+            progress.finished(fp.student, f"{fp.coverage} characters of own code", graded=True)
+    _WORK.clear()
+    return [done[student] for student, _ in items]
+
+
+def all_pairs(fps: list[Fingerprint], floor: float, jobs: int = 1, progress=None) -> list[Pair]:
+    """Every pair, highest score first (then by names), rows of the triangle `jobs` processes at a time."""
+    _WORK.clear()
+    _WORK.update(fps=fps, floor=floor, mark=np.zeros(number(fps), bool))
+    pairs = []
+    try:
+        for i, row in _map(_row, list(range(len(fps))), jobs, chunksize=4):
+            a = fps[i]
+            pairs += [Pair(a.student, fps[j].student, round(max(sa, sb), 4), sa, sb) for j, sa, sb in row]
+            if progress is not None:
+                progress.began()
+                progress.finished(a.student, f"compared with {len(row)} more", graded=True)
+    finally:
+        _WORK.clear()
     pairs.sort(key=lambda p: (-p.score, p.student_a, p.student_b))
     return pairs
 
@@ -288,40 +361,37 @@ class Report:
 
 
 def flag(pairs: list[Pair], threshold: float = THRESHOLD, top: int = TOP) -> list[Pair]:
-    """The pairs that get a page: at or above the threshold, and the `top` highest with any overlap."""
-    return [p for i, p in enumerate(pairs) if p.score >= threshold or (i < top and p.score > 0)]
+    """The pairs that get a page: at or above the threshold, and the `top` highest with any overlap,
+    at most MAX_PAGES (the highest; `pairs` is sorted)."""
+    return [p for i, p in enumerate(pairs) if p.score >= threshold or (i < top and p.score > 0)][:MAX_PAGES]
 
 
 def run(assignment, subs: list, notes: list[str] | None = None, out: Path | None = None,
-        stream=None, progress: bool = True, threshold: float = THRESHOLD, top: int = TOP) -> Report:
+        stream=None, progress: bool = True, threshold: float = THRESHOLD, top: int = TOP,
+        jobs: int | None = None) -> Report:
     """Compare every pair of `subs` (batch.Submission) and write the report into `out`."""
     start = time.monotonic()
-    stream = stream or sys.stderr
+    stream = (stream or sys.stderr) if progress else io.StringIO()
+    jobs = jobs or batch.default_jobs()
     starter = starter_of(assignment)
-    floor = FLOOR_SHARE * starter.reference_coverage
-    fps, missing = [], []
-    bar = batch.Progress(len(subs), stream if progress else io.StringIO(), tty=None if progress else False,
-                         label=f"similarity {assignment.id}: reading")
+    items, missing = [], []
     for sub in subs:
-        bar.began()
         try:
             if sub.info.get("problem"):
                 raise SubmissionError(sub.info["problem"])
-            source = sub.read(assignment.module_file).decode("utf-8", errors="replace")
+            items.append((sub.student, sub.read(assignment.module_file).decode("utf-8", errors="replace")))
         except SubmissionError as e:
             missing.append((sub.student, str(e)))
-            bar.finished(sub.student, f"not compared ({e})", graded=True)
-            continue
-        fps.append(fingerprint(sub.student, source, starter))
-        bar.finished(sub.student, f"{fps[-1].coverage} characters of own code", graded=True)
-    bar.close()
-    if len(fps) < 2:
+    if len(items) < 2:
         why = "; ".join(f"{s}: {w}" for s, w in missing[:5])
-        raise SimilarityError(f"{len(fps)} readable {assignment.module_file} in the class, so there is nothing "
+        raise SimilarityError(f"{len(items)} readable {assignment.module_file} in the class, so there is nothing "
                               f"to compare" + (f" (could not read {why})" if why else ""))
-    bar = batch.Progress(len(fps), stream if progress else io.StringIO(), tty=None if progress else False,
-                         label=f"similarity {assignment.id}: comparing")
-    pairs = all_pairs(fps, floor, bar)
+    bar = batch.Progress(len(items), stream, tty=None if progress else False,
+                         label=f"similarity {assignment.id}: fingerprints")
+    fps = fingerprint_all(items, starter, jobs, bar)
+    bar.close()
+    bar = batch.Progress(len(fps), stream, tty=None if progress else False, label=f"similarity {assignment.id}: pairs")
+    pairs = all_pairs(fps, FLOOR_SHARE * starter.reference_coverage, jobs, bar)
     bar.close()
     report = Report(assignment, pairs, flag(pairs, threshold, top), [f.student for f in fps], missing,
                     list(notes or []), time.monotonic() - start, out)
@@ -429,10 +499,23 @@ def pairs_table(pairs: list[Pair], link=None) -> str:
                                raw=True, numeric={0, 3})
 
 
-def report_section(report: Report, folder: str = "similarity") -> str:
+def for_class(assignment, subs: list, out: Path, stream=None, progress: bool = True) -> Report | str:
+    """The similarity run of `dlgrade grade` for a class: a Report, or why there is none. Never
+    raises: a problem here must not cost the class its gradebook and report."""
+    try:
+        return run(assignment, subs, out=out, stream=stream, progress=progress)
+    except SimilarityError as e:
+        return str(e)
+    except Exception as e:  # noqa: BLE001 (reported in the class report instead)
+        return f"the similarity report failed: {type(e).__name__}: {e}"
+
+
+def report_section(report: Report | str, folder: str = FOLDER) -> str:
     """The class report's section: the histogram and the flagged pairs, linking to the pages."""
     from dlgrade import report as class_report
 
+    if isinstance(report, str):
+        return f"<h2>Similarity between students</h2><p>No similarity report: {html.escape(report)}.</p>"
     scores = [p.score for p in report.pairs]
     return "\n".join([
         "<h2>Similarity between students</h2>",
@@ -533,7 +616,8 @@ def cli(args) -> int:
     for n in notes:
         print(f"dlgrade: {n}", file=sys.stderr)
     print(f"dlgrade: comparing {len(subs)} submissions of {a.id} in {args.class_dir}", file=sys.stderr)
-    report = run(a, subs, notes, Path(args.out), threshold=args.threshold)
+    threshold = THRESHOLD if args.threshold is None else args.threshold
+    report = run(a, subs, notes, Path(args.out), threshold=threshold)
     for student, why in report.missing:
         print(f"dlgrade: not compared: {student}: {why}", file=sys.stderr)
     top = report.pairs[0]
