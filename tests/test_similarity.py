@@ -357,3 +357,16 @@ def test_the_class_report_says_why_there_is_no_similarity_report():
 
 def test_a_student_called_similarity_does_not_collide_with_the_report_folder():
     assert batch.safe_id("similarity") != "similarity"
+
+
+def test_a_copy_with_windows_line_endings_form_feeds_and_a_syntax_error_is_still_found(tmp_path):
+    aid = "gradient_descent"
+    a = assignments.get(aid)
+    starter = similarity.starter_of(a)
+    erin = _src(aid, "erin")
+    odd = erin.replace("\n", "\r\n").replace("import numpy as np", "\x0cimport numpy as np") + "\ndef broken(:\n"
+    fa, fb = similarity.fingerprint("erin", erin, starter), similarity.fingerprint("odd", odd, starter)
+    mark = __import__("numpy").zeros(similarity.number([fa, fb]), bool)
+    share_a, share_b = similarity.compare(fa, fb, 0.0, mark)
+    assert share_a > 0.95 and share_b > 0.95
+    assert similarity.fingerprint("nul", "x = 1\0\n" * 3, starter).coverage == 0  # no crash on junk

@@ -34,6 +34,7 @@ import functools
 import html
 import io
 import multiprocessing as mp
+import re
 import statistics
 import sys
 import time
@@ -102,13 +103,11 @@ def normalise_newlines(text: str) -> str:
 def blank_prose(source: str) -> str:
     """`source` with comments and string statements (docstrings) replaced by spaces, same length."""
     chars = list(source)
-    starts = [0]
-    for line in source.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    starts = [0] + [i + 1 for i, c in enumerate(source) if c == "\n"]  # tokenize's lines end at \n only
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return source  # not Python: the tokeniser below still drops comments
+        tokens = list(tokenize.generate_tokens(io.StringIO(source, newline="\n").readline))
+    except Exception:  # not valid Python (a syntax error, a null byte): copydetect's tokeniser still drops comments
+        return source
     statement_start = {tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.NL}
     significant = [t for t in tokens if t.type not in (tokenize.NL, tokenize.COMMENT)]
     docs = set()
@@ -127,6 +126,11 @@ def blank_prose(source: str) -> str:
                 if chars[j] != "\n":
                     chars[j] = " "
     return "".join(chars)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ending at \n only (str.splitlines also splits at form feeds and other separators)."""
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
 
 
 def _norm_line(line: str) -> str:
@@ -183,7 +187,7 @@ def fingerprint(student: str, source: str, starter: Starter) -> Fingerprint:
     fp = Fingerprint(student, source, [])
     spans: list[tuple[int, int]] = []
     pos, current = 0, None
-    for raw, blank in zip(source.splitlines(keepends=True), blanked.splitlines(keepends=True)):
+    for raw, blank in zip(_lines(source), _lines(blanked)):
         end = pos + len(raw)
         norm = _norm_line(raw)
         if norm and norm in starter.lines:
