@@ -416,7 +416,8 @@ def pairs_csv(pairs: list[Pair]) -> str:
 
 
 def page_name(p: Pair) -> str:
-    return f"pair-{p.student_a}--{p.student_b}.html"
+    # "~" is never in a student id (batch.safe_id), so two pairs never share a page
+    return f"pair-{p.student_a}~{p.student_b}.html"
 
 
 def write(report: Report, fps: dict[str, Fingerprint], out: Path, threshold: float = THRESHOLD):
@@ -564,31 +565,25 @@ def highlights(fp: Fingerprint, positions: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+_WRAP = {0: "{}", 1: '<span class="starter">{}</span>', 2: '<mark class="match">{}</mark>'}
+
+
 def render(fp: Fingerprint, marks: list[tuple[int, int]]) -> str:
     """The source with line numbers, matched ranges in <mark>, starter lines greyed."""
-    kind = bytearray(len(fp.source))
-    for a, b in fp.starter:
-        kind[a:b] = b"\x01" * (b - a)
+    kind = np.zeros(len(fp.source), np.uint8)
     for a, b in marks:
-        for j in range(a, b):
-            if kind[j] == 0:  # starter code is never highlighted
-                kind[j] = 2
-    out, number = [], 1
-    out.append(f'<span class="ln">{number:4d} </span>')
-    j = 0
-    while j < len(fp.source):
-        k = j
-        while k < len(fp.source) and kind[k] == kind[j] and fp.source[k] != "\n":
-            k += 1
-        text = html.escape(fp.source[j:k])
-        if text:
-            out.append({0: text, 1: f'<span class="starter">{text}</span>', 2: f'<mark class="match">{text}</mark>'}
-                       [kind[j]])
-        if k < len(fp.source) and fp.source[k] == "\n":
+        kind[a:b] = 2
+    for a, b in fp.starter:  # after the marks: starter code is never highlighted
+        kind[a:b] = 1
+    kind[[i for i, c in enumerate(fp.source) if c == "\n"]] = 3  # runs stop at line ends
+    out, number = ['<span class="ln">   1 </span>'], 1
+    for run in re.finditer(rb"\x00+|\x01+|\x02+|\x03", kind.tobytes()):
+        a, b = run.span()
+        if kind[a] == 3:
             number += 1
             out.append(f'\n<span class="ln">{number:4d} </span>')
-            k += 1
-        j = k
+        else:
+            out.append(_WRAP[int(kind[a])].format(html.escape(fp.source[a:b])))
     return "".join(out)
 
 
