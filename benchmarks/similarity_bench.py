@@ -17,7 +17,6 @@ import argparse
 import csv
 import io
 import keyword
-import os
 import random
 import re
 import subprocess

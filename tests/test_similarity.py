@@ -10,6 +10,7 @@ No grading and no sandbox: fast.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import os
@@ -208,7 +209,6 @@ def test_summary_page_says_evidence_not_verdict_and_shows_the_distribution(grade
     imgs = re.findall(r'<img class="plot" alt="Histogram of pair scores" width="(\d+)" height="(\d+)" '
                       r'src="data:image/png;base64,([^"]+)"', page)
     assert len(imgs) == 1
-    import base64
     w, h, data = imgs[0]
     image = Image.open(io.BytesIO(base64.b64decode(data)))
     assert image.size == (int(w), int(h)) and image.convert("L").getextrema()[0] < 128

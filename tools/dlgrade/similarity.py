@@ -9,7 +9,7 @@ each student started from (assignments/<id>/<id>.py, made by `authoring.make_stu
      fingerprint spans starter code or joins two of a student's separate answers;
   3. each fragment is tokenised by copydetect (names, attributes and function names become one
      placeholder each, whitespace and comments vanish: renaming and reformatting change
-     nothing), hashed in k-grams of K tokens-characters and winnowed (copydetect's `winnow`);
+     nothing), hashed in k-grams of K filtered characters and winnowed (copydetect's `winnow`);
      fingerprints that occur anywhere in the stub are dropped too (copydetect's boilerplate
      rule, for starter lines a student reformatted);
   4. a pair's score is the largest share of one student's own fingerprinted code that the
@@ -23,6 +23,8 @@ each student started from (assignments/<id>/<id>.py, made by `authoring.make_stu
 
 Scores are evidence for a person to read, never a verdict; every page says so.
 
+Fingerprints and the rows of the pair triangle run in `jobs` fork processes; a pair is compared by
+indexing a mark array with class-wide fingerprint ids (`number`), about 50 us per pair.
 copydetect hashes k-grams with Python's salted `hash()`, which would make winnowing pick other
 fingerprints on every run; we hash k-grams with a fixed polynomial instead, so a class gets the
 same scores on every run and machine.
