@@ -370,3 +370,39 @@ def test_a_copy_with_windows_line_endings_form_feeds_and_a_syntax_error_is_still
     share_a, share_b = similarity.compare(fa, fb, 0.0, mark)
     assert share_a > 0.95 and share_b > 0.95
     assert similarity.fingerprint("nul", "x = 1\0\n" * 3, starter).coverage == 0  # no crash on junk
+
+
+GRADESCOPE_METADATA = """\
+submission_71:
+  :submitters:
+  - :name: Alice A
+    :sid: '1001'
+    :email: alice@example.edu
+submission_72:
+  :submitters:
+  - :name: Gina G
+    :sid:
+    :email: gina.g@example.edu
+"""
+
+
+def test_gradescope_and_canvas_students_are_named_as_in_the_gradebook(tmp_path, capsys):
+    """A Gradescope export beside Canvas files: pairs.csv uses the gradebook's student ids."""
+    aid, mf = "gradient_descent", "gradient_descent.py"
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "submission_metadata.yml").write_text(GRADESCOPE_METADATA)
+    for folder, student in (("submission_71", "alice"), ("submission_72", "gina")):
+        (klass / folder).mkdir()
+        shutil.copy(HERE / aid / student / mf, klass / folder / mf)
+    shutil.copy(HERE / aid / "erin" / mf, klass / f"erinson_555_901_{mf}")
+    shutil.copy(HERE / aid / "frank" / mf, klass / "frankly_LATE_556_902_gradient_descent-1.py")
+    subs, _ = batch.discover(klass, mf)
+    entries = [batch.Entry(s, {"score": 0.0, "tests": [], "extra_data": {}}, "error") for s in subs]
+    gradebook = {row["student"] for row in csv.DictReader(io.StringIO(batch.gradebook_csv(entries)))}
+    assert gradebook == {"1001", "gina.g", "erinson_555", "frankly_556"}
+    code, _, _ = run_cli(aid, klass, "--out", tmp_path / "out", capsys=capsys)
+    assert code == 0
+    pairs = read_pairs(tmp_path / "out")
+    assert {n for a, b, _ in pairs for n in (a, b)} == gradebook
+    assert [frozenset(p[:2]) for p in pairs[:2]] == [frozenset(("1001", "gina.g")), frozenset(("erinson_555", "frankly_556"))]
