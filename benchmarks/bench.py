@@ -472,9 +472,18 @@ def main(argv=None) -> int:
     if args.no_write:
         print(text)
     else:
-        Path(args.out).write_text(text)
+        Path(args.out).write_text(text + kept_sections(Path(args.out)))
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def kept_sections(path: Path) -> str:
+    """Sections other benchmark scripts wrote into RESULTS.md between their markers (kept on rewrite)."""
+    import re
+
+    old = path.read_text() if path.exists() else ""
+    blocks = re.finditer(r"<!-- (\w+): begin -->.*?<!-- \1: end -->\n?", old, flags=re.S)
+    return "".join("\n" + m.group(0) for m in blocks)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ import tempfile
 import threading
 import time
 import traceback
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,7 @@ from dlgrade.submission import SubmissionError, _regular_file, digest, read_modu
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 CANVAS_NAME = re.compile(r"^(?P<login>[A-Za-z0-9-]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
-RESERVED = {"gradebook.csv", "report.html"}
+RESERVED = {"gradebook.csv", "report.html", "similarity"}  # names in OUTDIR beside the students'
 SKIP_DIRS = {"__MACOSX", "__pycache__"}
 
 
@@ -117,6 +118,24 @@ def discover(folder: Path, module_file: str, exclude: Path | None = None) -> tup
     for student, files in canvas.items():
         found.append(_canvas_pick(student, files, module_file))
     return _unique(found, notes), notes
+
+
+def class_submissions(folder: Path, module_file: str, exclude: Path | None = None) -> tuple[list[Submission], list[str]]:
+    """`discover` for a command that needs a class (dlgrade similarity): a SubmissionError that says
+    what is wrong when `folder` is missing, a file, one submission, or holds no submission."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise SubmissionError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        if folder.suffix.lower() == ".zip" and not zipfile.is_zipfile(folder):
+            raise SubmissionError(f"{folder}: not a readable zip, and a class is a folder of submissions")
+        raise SubmissionError(f"{folder}: a class is a folder of submissions (unzip a downloaded export first)")
+    if not is_class(folder, module_file):
+        raise SubmissionError(f"{folder}: {module_file} at its top level makes it one submission, not a class")
+    subs, notes = discover(folder, module_file, exclude)
+    if not subs:
+        raise SubmissionError(f"{folder}: an empty class (no student folder, .zip or Canvas-named file in it)")
+    return subs, notes
 
 
 def _is_zip(path: Path) -> bool:
@@ -423,7 +442,7 @@ class ClassGrader:
         return summary
 
     def write_summaries(self, summary: Summary):
-        from dlgrade import report
+        from dlgrade import report, similarity
 
         mixed = sorted({str((e.result.get("extra_data") or {}).get("grader_version")) for e in summary.entries
                         if e.result.get("tests")} - {self.version})
@@ -432,9 +451,11 @@ class ClassGrader:
                                  f"this run's graders are {self.version}: run `dlgrade regrade`")
 
         results.write_atomic(self.outdir / "gradebook.csv", gradebook_csv(summary.entries))
+        sim = similarity.for_class(self.assignment, [e.submission for e in summary.entries],
+                                   self.outdir / similarity.FOLDER, self.stream, self.show_progress)
         report.write(self.outdir / "report.html", self.assignment, summary.entries,
                      meta={"grader_version": self.version, "jobs": self.jobs, "elapsed": summary.elapsed,
-                           "notes": summary.notes})
+                           "notes": summary.notes, "similarity": sim})
 
     def _install_sigterm(self):
         if threading.current_thread() is not threading.main_thread():

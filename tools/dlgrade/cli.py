@@ -6,6 +6,8 @@
     dlgrade grade ID CLASS_DIR --out OUTDIR [--jobs N] [--force]
                                                   grade a class (batch.py): results, feedback,
                                                   gradebook.csv, report.html; resumable
+    dlgrade similarity ID CLASS_DIR --out DIR     pairs.csv, a page per flagged pair, index.html
+                                                  (what students wrote themselves, starter code excluded)
     dlgrade demo [--out dist]                     stubs + grade reference, stub and a buggy example, release
     dlgrade verify [ID ...] [--thorough]          reference full, stub zero, every catalog mistake caught
     dlgrade verify [ID ...] --repeat              every grade the same on a quiet and a busy machine
@@ -105,6 +107,12 @@ def cmd_grade(args) -> int:
         for t in failed[: args.show]:
             print(f"\n--- {t['number']}. {t['name']} ({results.score_text(t)})\n{t['output']}")
     return 0
+
+
+def cmd_similarity(args) -> int:
+    from dlgrade import similarity
+
+    return similarity.cli(args)
 
 
 def cmd_demo(args) -> int:
@@ -228,6 +236,16 @@ def main(argv=None) -> int:
                    "Landlock can hide this machine's files from the submission (only on a machine that holds "
                    "nothing but the graders; every result and feedback file then says so)")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("similarity", help="compare every pair of students in a class, starter code excluded",
+                       description="Reads the class layouts of `dlgrade grade` and writes pairs.csv, a side-by-side "
+                       "page per flagged pair and index.html into --out. Scores are evidence, never a verdict.")
+    p.add_argument("assignment")
+    p.add_argument("class_dir", metavar="CLASS_DIR")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="pairs scoring this or more get a page (default 0.3; the 10 highest always do)")
+    p.set_defaults(func=cmd_similarity)
 
     p = sub.add_parser("demo", help="regenerate stubs, grade reference, stub and a buggy example, release to dist/")
     p.add_argument("ids", nargs="*", metavar="ID")

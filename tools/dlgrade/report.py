@@ -52,6 +52,10 @@ def build(assignment, entries, meta: dict) -> str:
     parts.append("<h2>Grading time per submission</h2>")
     parts.append(_img(time_plot(times), "Grading time per submission"))
     parts.append(_students_table(entries, max_score))
+    if meta.get("similarity") is not None:
+        from dlgrade import similarity
+
+        parts.append(similarity.report_section(meta["similarity"]))
     if broken:
         parts.append("<h2>Could not be graded</h2>")
         parts.append(_table(["student", "why"], [[_student_link(e.student), html.escape(_reason(e))] for e in broken],

@@ -1,0 +1,145 @@
+"""Self-attention: scaled dot-product attention, causal masks, positions, several heads.
+
+The lecture's recipe, one step per function:
+  1. encode position:          X + PE, with PE from sinusoidal_positional_encoding(L, d)
+  2. query, key, value:        Q = X W_Q^T + b_Q, K = X W_K^T + b_K, V = X W_V^T + b_V
+  3. attention weighting:      alpha = softmax(Q K^T / sqrt(d_k))   (softmax over the keys)
+  4. extract features:         A(Q, K, V) = alpha V
+
+A causal (decoder) model lets query i attend only to keys j <= i. Several heads each run steps
+3-4 on their own block of columns of Q, K and V; their outputs are concatenated and mixed by an
+output projection.
+
+Masks follow PyTorch's boolean convention: True means "may attend", False means "blocked".
+Shapes: L is the sequence length, d_model the width of a token vector, d_k the query/key size,
+d_v the value size. A leading "..." stands for any number of batch axes (B, or B and heads).
+
+Use torch, but not torch.nn.functional.scaled_dot_product_attention or nn.MultiheadAttention:
+building them is the point of the assignment.
+"""
+import math
+
+import torch
+import torch.nn as nn
+
+
+class MultiHeadSelfAttention(nn.Module):
+    """Multi-head self-attention over a batch of sequences x of shape (B, L, d_model).
+
+    d_model = n_heads * d_head. Four nn.Linear(d_model, d_model, bias=bias) submodules named
+    q_proj, k_proj, v_proj and out_proj. Head h uses columns [h*d_head, (h+1)*d_head) of the
+    projected q, k and v; the heads' outputs are concatenated in order (back to d_model
+    columns) and passed through out_proj. With causal=True, the mask given to forward is
+    and-ed with causal_mask(L). After a forward, self.last_weights holds the attention
+    weights of every head, shape (B, n_heads, L, L).
+    """
+
+    def __init__(self, d_model, n_heads, causal=False, bias=True):
+        super().__init__()
+        if d_model % n_heads != 0:
+            raise ValueError(f"d_model={d_model} is not a multiple of n_heads={n_heads}")
+        self.d_model, self.n_heads, self.d_head = d_model, n_heads, d_model // n_heads
+        self.causal = causal
+        self.last_weights = None
+        # TODO: the four projections q_proj, k_proj, v_proj, out_proj (d_model -> d_model).
+        # one factory for all four layers
+        make = lambda: nn.Linear(d_model, d_model, bias=bias)
+        self.q_proj, self.k_proj, self.v_proj, self.out_proj = make(), make(), make(), make()
+
+    def forward(self, x, mask=None):
+        """x: (B, L, d_model); mask: None, or bool (L, L) or (B, 1, L, L), True = may attend.
+
+        Returns (B, L, d_model) and sets self.last_weights to (B, n_heads, L, L).
+        """
+        B, L, _ = x.shape
+        H, d_head = self.n_heads, self.d_head
+        # TODO: project, then split the columns into heads: (B, L, d_model) -> (B, H, L, d_head).
+        # queries
+        q = _split_heads(self.q_proj(x), H)
+        # keys
+        k = _split_heads(self.k_proj(x), H)
+        # values
+        v = _split_heads(self.v_proj(x), H)
+        # TODO: the allowed positions: mask, and-ed with causal_mask(L) when self.causal.
+        # causal: combine with the given mask
+        if self.causal:
+            causal = causal_mask(L).to(x.device)
+            allowed = causal if mask is None else mask & causal
+        else:
+            allowed = mask
+        # TODO: attend in every head at once, keep the weights, concatenate the heads, out_proj.
+        # attend, remember the weights
+        context, self.last_weights = scaled_dot_product_attention(q, k, v, allowed)
+        # heads back together
+        return self.out_proj(_merge_heads(context))
+
+
+def sinusoidal_positional_encoding(L, d):
+    """The fixed position code of "Attention Is All You Need", one row per position.
+
+    Returns PE of shape (L, d) (d even) with, for p = 0..L-1 and i = 0..d/2-1,
+        PE[p, 2i]     = sin(p / 10000^(2i/d))
+        PE[p, 2i + 1] = cos(p / 10000^(2i/d))
+    Both columns of a pair share the same frequency.
+    """
+    # TODO: one angle per (position, pair of columns); sin into the even columns, cos into the odd.
+    # column of positions
+    position = torch.arange(L, dtype=torch.float64).reshape(-1, 1)
+    # frequencies, one per pair
+    div = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
+    pe = torch.empty(L, d, dtype=torch.float64)
+    # even columns
+    pe[:, 0::2] = torch.sin(position * div)
+    # odd columns
+    pe[:, 1::2] = torch.cos(position * div)
+    return pe.to(torch.get_default_dtype())
+
+
+def causal_mask(L):
+    """The mask of a causal model: query i may attend to key j exactly when j <= i.
+
+    Returns an (L, L) bool tensor, True on and below the diagonal (lower-triangular).
+    """
+    # TODO: one line (hint: torch.tril).
+    # positions 0..L-1
+    idx = torch.arange(L)
+    # j <= i
+    return idx[None, :] <= idx[:, None]
+
+
+def scaled_dot_product_attention(q, k, v, mask=None):
+    """Attention of every query over every key: alpha = softmax(q k^T / sqrt(d_k)), out = alpha v.
+
+    q: (..., Lq, d_k), k: (..., Lk, d_k), v: (..., Lk, d_v).
+    mask: None, or a bool tensor broadcastable to (..., Lq, Lk); True = may attend. A blocked
+        score is set to -inf BEFORE the softmax, so its weight is exactly 0 and every row of
+        weights still sums to 1.
+    Returns (out, weights): out (..., Lq, d_v), weights (..., Lq, Lk).
+    Must not overflow for scores of size 1e4 (torch.softmax is stable; exp by hand is not).
+    """
+    # TODO: scores scaled by sqrt(d_k), blocked scores -> -inf, softmax over the keys, weights @ v.
+    # size of the keys
+    depth = q.shape[-1]
+    raw = torch.matmul(q, k.transpose(-2, -1))
+    # scale the scores
+    raw = raw / math.sqrt(depth)
+    # blocked entries get -inf
+    if mask is not None:
+        neg = torch.tensor(float("-inf"), dtype=raw.dtype)
+        raw = torch.where(mask, raw, neg)
+    # normalise over the keys
+    probs = torch.softmax(raw, dim=-1)
+    return torch.matmul(probs, v), probs
+
+
+def _merge_heads(t):
+    """(B, H, L, d) -> (B, L, H * d)."""
+    # undo _split_heads
+    b, h, length, dh = t.shape
+    return t.transpose(1, 2).reshape(b, length, h * dh)
+
+
+def _split_heads(t, n_heads):
+    """(B, L, D) -> (B, n_heads, L, D // n_heads)."""
+    b, length, width = t.shape
+    return t.view(b, length, n_heads, width // n_heads).transpose(1, 2)
