@@ -102,7 +102,8 @@ def expect_untouched(info, x, before, grads, function):
 
 def expect_in_ball(value, x, eps, function, tol=1e-12):
     if (value - x).abs().max() > eps + tol:
-        fail(f"{function} left the ball: ||x_adv - x||_inf > eps (project onto the ball around the clean x)")
+        fail(f"{function} is outside the ball around x: ||x_adv - x||_inf > eps (project onto the ball "
+             "around the clean x with project_linf)")
     if value.min() < -tol or value.max() > 1 + tol:
         fail(f"{function} returned pixels outside [0, 1]: clamp to [0, 1]")
 
