@@ -249,51 +249,71 @@ def pgd_mistakes(model, x, y, eps, alpha, steps, noise=None):
 
 
 # ---- checks shared by every function -----------------------------------------------------------
+# The public tests check the same rules with the same words (students see them locally first).
+SAID = {
+    "x": "{f} modified x in place: work on new tensors (x + ..., x.clone()), never x.add_(...), x.clamp_(...) or "
+         "x[...] = ...",
+    "x_requires_grad": "{f} set requires_grad on x itself (x.requires_grad_() changes the caller's tensor): take "
+                       "the gradient of a copy, x.detach().clone().requires_grad_(True)",
+    "buffers": "{f} changed the BatchNorm running statistics ({name}): a forward pass in train mode updates "
+               "running_mean/running_var; the model is given in eval mode and must stay in it",
+    "mode": "{f} left the model in train mode: the model is given in eval mode and must stay in it (never call "
+            "model.train())",
+    "parameters": "{f} changed the model's parameter '{name}': an attack changes x_adv, never theta",
+    "grad": "{f} changed the .grad of the model's parameters: loss.backward() accumulates dL/dtheta into every "
+            "parameter's .grad (and zero_grad() erases what was there); compute only dL/dx with "
+            "torch.autograd.grad(loss, x_copy)",
+    "flags": "{f} changed requires_grad of the model's parameters (they must be as they were given)",
+    "dtype": "{f} returned {got} for an x of {want}: keep x's dtype (no .float() or torch.rand without "
+             "dtype=x.dtype)",
+    "graph": "{f} returned a tensor with a graph attached (requires_grad True): return a tensor detached from the "
+             "graph (torch.autograd.grad gives one; else .detach())",
+    "alias": "{f} returned x itself (its memory): return a new tensor",
+    "ball": "{f} is outside the ball around x: ||x_adv - x||_inf > eps (project onto the ball around the clean x "
+            "with project_linf)",
+    "unit": "{f} returned pixels outside [0, 1]: clamp to [0, 1]",
+}
+
+
+def said(key, function, **details):
+    fail(SAID[key].format(f=function, **details))
+
+
+def is_buffer(name):
+    return "running" in name or "num_batches" in name
+
+
 def expect_untouched(info, x, which, grads, function):
     """Nothing the contract protects changed: x, the model's parameters, their .grad, their
-    requires_grad flags, the BatchNorm statistics, every module's mode."""
+    requires_grad flags, the BatchNorm statistics, every module's mode (in that order)."""
     if not isinstance(info, dict):
         fail(f"{function}: the grader's driver got an unexpected answer")
-    if not torch.equal(info["x"], x):
-        fail(f"{function} modified x in place: work on new tensors (x + ..., x.clone()), never x.add_(...), "
-             "x.clamp_(...) or x[...] = ...")
-    if info.get("x_requires_grad") or info.get("x_grad"):
-        fail(f"{function} set requires_grad on x itself (x.requires_grad_() changes the caller's tensor): "
-             "take the gradient of a copy, x.detach().clone().requires_grad_(True)")
-    before = state(which, x.dtype)
-    after = info.get("state") or {}
-    for name, value in before.items():
-        if ("running" in name or "num_batches" in name) and not torch.equal(after.get(name), value):
-            fail(f"{function} changed the BatchNorm running statistics ({name}): a forward pass in train mode "
-                 "updates running_mean/running_var; the model is given in eval mode and must stay in it")
-    if any(info.get("modes") or []):
-        fail(f"{function} left the model in train mode: the model is given in eval mode and must stay in it "
-             "(never call model.train())")
-    for name, value in before.items():
-        if not ("running" in name or "num_batches" in name) and not torch.equal(after.get(name), value):
-            fail(f"{function} changed the model's parameter '{name}': an attack changes x_adv, never theta")
-    for name, value in grads.items():
-        got = (info.get("grads") or {}).get(name)
-        if got is None or not torch.equal(got, value.to(x.dtype)):
-            fail(f"{function} changed the .grad of the model's parameters: loss.backward() accumulates dL/dtheta "
-                 "into every parameter's .grad (and zero_grad() erases what was there); compute only dL/dx "
-                 "with torch.autograd.grad(loss, x_copy)")
-    if not all((info.get("requires_grad") or {}).values()):
-        fail(f"{function} changed requires_grad of the model's parameters (they must be as they were given)")
+    before, after = state(which, x.dtype), info.get("state") or {}
+    changed = [k for k, v in before.items() if k not in after or not torch.equal(after[k], v)]
+    got_grads = info.get("grads") or {}
+    checks = [
+        ("x", not torch.equal(info["x"], x), ""),
+        ("x_requires_grad", bool(info.get("x_requires_grad") or info.get("x_grad")), ""),
+        ("buffers", any(map(is_buffer, changed)), next((k for k in changed if is_buffer(k)), "")),
+        ("mode", any(info.get("modes") or []), ""),
+        ("parameters", bool([k for k in changed if not is_buffer(k)]), next((k for k in changed if not is_buffer(k)), "")),
+        ("grad", any(got_grads.get(k) is None or not torch.equal(got_grads[k], v.to(x.dtype)) for k, v in grads.items()), ""),
+        ("flags", not all((info.get("requires_grad") or {}).values()), ""),
+    ]
+    for key, broken, name in checks:
+        if broken:
+            said(key, function, name=name)
 
 
 def expect_output(info, x, function, allow_x=False):
     """A fresh tensor shaped like x, with x's dtype and no graph attached."""
     value = info.get("value") if isinstance(info, dict) else info
     if _is_tensor(value) and value.dtype != x.dtype:
-        fail(f"{function} returned {value.dtype} for an x of {x.dtype}: keep x's dtype (no .float() or "
-             "torch.rand without dtype=x.dtype)")
+        said("dtype", function, got=value.dtype, want=x.dtype)
     value = expect_tensor(value, f"{function}(...)", shape=tuple(x.shape), finite=True)
-    if info.get("graph"):
-        fail(f"{function} returned a tensor with a graph attached (requires_grad True): return a tensor "
-             "detached from the graph (torch.autograd.grad gives one; else .detach())")
-    if info.get("aliases_input") and not allow_x:
-        fail(f"{function} returned x itself (its memory): return a new tensor")
+    for key, broken in (("graph", info.get("graph")), ("alias", info.get("aliases_input") and not allow_x)):
+        if broken:
+            said(key, function)
     return value
 
 
@@ -314,10 +334,9 @@ def masked(value, expected, keep):
 def expect_in_ball(value, x, eps, function, tol):
     v, x = value.double(), x.double()
     if (v - x).abs().max() > eps + tol:
-        fail(f"{function} is outside the ball around x: ||x_adv - x||_inf > eps (project onto the ball "
-             "around the clean x with project_linf)")
+        said("ball", function)
     if v.min() < -tol or v.max() > 1 + tol:
-        fail(f"{function} returned pixels outside [0, 1]: clamp to [0, 1]")
+        said("unit", function)
 
 
 # ---- input_gradient ----------------------------------------------------------------------------
