@@ -49,6 +49,7 @@ CNN = [
 LINEAR = [["flatten", {}], ["linear", {"in_features": 64, "out_features": 5}]]
 EPS, ALPHA, STEPS = 0.1, 0.03, 8  # alpha * steps > eps: the projection onto the ball is active
 F64, F32 = torch.float64, torch.float32
+IGNORED = torch.tensor([8 * r + c for r in range(8) for c in (0, 3, 7)])  # flattened pixels of three columns
 
 
 # ---- the grader's own models and data ------------------------------------------------------
@@ -75,6 +76,7 @@ def _states():
         cnn = {name: torch.from_numpy(arrays[name].copy()) for name in arrays.files}
     g = torch.Generator().manual_seed(11)
     linear = {"1.weight": 0.5 * torch.randn(5, 64, generator=g), "1.bias": 0.1 * torch.randn(5, generator=g)}
+    linear["1.weight"][:, IGNORED] = 0.0  # pixels the model ignores: dL/dx is exactly 0 there
     return {"cnn": cnn, "linear": linear}
 
 
@@ -427,6 +429,24 @@ def test_fgsm_increases_the_loss_of_a_linear_model(student):
         if o_loss(model, value, y) < o_loss(model, x, y) - 1e-12:
             fail(f"fgsm(model, x, y, eps={eps}) decreased the loss of a linear model, whose loss is convex in x: "
                  "the untargeted step is + eps * sign(dL/dx)")
+
+
+@pytest.mark.points(1)
+def test_pixels_with_zero_gradient_do_not_move(student, credit):
+    """fgsm, fgsm_targeted, pgd: sign(0) = 0, so pixels a linear model ignores (dL/dx = 0) keep their values"""
+    x, y = digits(24, offset=16)
+    ignored = torch.zeros(64, dtype=torch.bool)
+    ignored[IGNORED] = True
+    ignored = ignored.view(1, 1, 8, 8).expand_as(x)
+    calls = {"fgsm": ("fgsm", LINEAR, state("linear"), x, y, 0.2),
+             "fgsm_targeted": ("fgsm_targeted", LINEAR, state("linear"), x, (y + 2) % 5, 0.2),
+             "pgd": ("pgd", LINEAR, state("linear"), x, y, 0.2, 0.05, 5, False)}
+    for function, args in calls.items():
+        with credit.part(1 / 3, function):
+            value = expect_output(student.probe(*args), x, function)
+            if not torch.equal(value[ignored], x[ignored]):
+                fail(f"{function} moved pixels whose gradient dL/dx is exactly zero (pixels the model ignores): "
+                     "torch.sign(0) = 0, so such a pixel does not move")
 
 
 # ---- fgsm_targeted ----------------------------------------------------------------------------
