@@ -310,6 +310,8 @@ def expect_untouched(info, x, which, grads, function):
 def expect_output(info, x, function, allow_x=False):
     """A fresh tensor shaped like x, with x's dtype and no graph attached."""
     value = info.get("value") if isinstance(info, dict) else info
+    if isinstance(info, dict) and _is_tensor(info.get("x")) and not torch.equal(info["x"], x):
+        said("x", function)  # before anything else: a result computed in x's memory is x itself
     if _is_tensor(value) and value.dtype != x.dtype:
         said("dtype", function, got=value.dtype, want=x.dtype)
     value = expect_tensor(value, f"{function}(...)", shape=tuple(x.shape), finite=True)
@@ -359,6 +361,12 @@ def wrong_only_through_input_gradient(student, value, x, y, steps, alpha, eps, s
     return is_close(value, x_adv, rtol=0, atol=1e-9)
 
 
+def checked_after_values(credit, function):
+    """What must not change is credited only beside a right value (doing nothing changes nothing)."""
+    if credit.failed:
+        fail(f"{function}: that nothing else changes is checked once the values are right")
+
+
 def masked(value, expected, keep):
     return None if value is None else torch.where(keep, value.double(), expected)
 
@@ -395,6 +403,7 @@ def test_input_gradient(student, credit):
             hint="the gradient of L = F.cross_entropy(model(x), y) with respect to x, theta fixed")
         ok = True
     with credit.part(0.25, "nothing else changed"):
+        checked_after_values(credit, "input_gradient")
         expect_untouched(info, x, "cnn", grads, "input_gradient")
     with credit.part(0.25, "float32"):
         if not ok:
@@ -437,6 +446,7 @@ def test_fgsm(student, credit):
                      mistakes=mistakes, hint="x_adv = clamp(x + eps * sign(dL(model(x), y)/dx), 0, 1)")
         ok = True
     with credit.part(0.25, "nothing else changed"):
+        checked_after_values(credit, "fgsm")
         expect_untouched(info, x, "cnn", grads, "fgsm")
     with credit.part(0.25, "float32"):
         if not ok:
@@ -512,6 +522,7 @@ def test_fgsm_targeted(student, credit):
                              masked((x - EPS * o_grad(model, x, target)).clamp(0, 1), expected, keep)},
                      hint="x_adv = clamp(x - eps * sign(dL(model(x), target)/dx), 0, 1)")
     with credit.part(0.3, "nothing else changed"):
+        checked_after_values(credit, "fgsm_targeted")
         expect_untouched(info, x, "cnn", grads, "fgsm_targeted")
 
 
@@ -543,6 +554,7 @@ def test_project_linf(student, credit):
                              project_perturbation(x_adv, x, eps)},
                      hint="elementwise clamp to [x - eps, x + eps], then to [0, 1]")
     with credit.part(0.2, "x unchanged"):
+        checked_after_values(credit, "project_linf")
         if not torch.equal(info["x"], x):
             fail("project_linf modified x in place: x is the clean image and must not change")
     with credit.part(0.2, "float32"):
@@ -573,6 +585,7 @@ def test_pgd(student, credit):
                      hint="x_adv = project_linf(x_adv + alpha * sign(dL(model(x_adv), y)/dx_adv), x, eps), "
                           "steps times from x_adv = x")
     with credit.part(0.25, "nothing else changed"):
+        checked_after_values(credit, "pgd")
         expect_untouched(info, x, "cnn", grads, "pgd")
 
 
@@ -668,6 +681,7 @@ def test_accuracy(student, credit):
                 o_accuracy(in_train_mode(model), x, y)},
             hint="mean(argmax over the classes of model(x) == y)")
     with credit.part(0.3, "nothing else changed"):
+        checked_after_values(credit, "accuracy")
         expect_untouched(info, x, "cnn", grads, "accuracy")
 
 
@@ -694,6 +708,7 @@ def test_robust_accuracy(student, credit):
             "it is the error rate; return the fraction classified correctly": 1 - expected},
             hint="accuracy(model, attack(model, x, y, **kw), y)")
     with credit.part(0.3, "nothing else changed"):
+        checked_after_values(credit, "robust_accuracy")
         expect_untouched(info, x, "cnn", {}, "robust_accuracy")
 
 
@@ -816,6 +831,7 @@ def test_adversarial_training_step(student, credit):
                      hint="model.eval(); x_adv = pgd(..., random_start=True, generator=generator); model.train(); "
                           "optimizer.zero_grad(); cross-entropy on x_adv; backward; optimizer.step()")
     with credit.part(0.3, "train mode, x unchanged"):
+        checked_after_values(credit, "adversarial_training_step")
         if not all(info.get("modes") or [False]):
             fail("adversarial_training_step should leave the model in train mode (model.train() before the step)")
         if not torch.equal(info["X"], X):
