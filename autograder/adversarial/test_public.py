@@ -172,12 +172,15 @@ def test_project_linf_by_hand(student):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
 def test_pgd_tiny(student, dtype):
-    """pgd: steps=0 returns x; with a random start and steps, inside the ball and [0, 1], x's dtype"""
+    """pgd: steps=0 returns x; the random start and the steps stay inside the ball and [0, 1]; x's dtype"""
     x, y = images(dtype=dtype)
     state = tiny_state(dtype)
     info = student.probe("pgd", TINY, state, x, y, EPS, 0.03, 0, False)
     if not torch.equal(expect_output(info, x, "pgd", allow_x=True), x):
         fail("pgd(model, x, y, eps, alpha, steps=0, random_start=False) should return x (or a copy)")
+    info = student.probe("pgd", TINY, state, x, y, EPS, 0.03, 0, True, 0)
+    expect_in_ball(expect_output(info, x, "pgd"), x, EPS, "pgd(..., steps=0, random_start=True): the random start",
+                   tol=1e-6)
     info = student.probe("pgd", TINY, state, x, y, EPS, 0.03, 6, True, 0, grads_of(state))
     x_adv = expect_output(info, x, "pgd")
     expect_in_ball(x_adv, x, EPS, "pgd", tol=1e-6)
