@@ -58,11 +58,12 @@ def module_from_file(path: Path, name: str) -> types.ModuleType:
 
 
 def _transport(module: types.ModuleType, folder: Path):
+    from dlgrade.grading.plugin import Assignment
     from dlgrade.grading.transport import LocalTransport
 
     probes = folder / "probes.py"
     transport = LocalTransport(Path(getattr(module, "__file__", None) or "<notebook>"), module.__name__,
-                               probes if probes.exists() else None)
+                               probes if probes.exists() else None, Assignment(folder).worker_config())
     transport._module = module  # already imported: the notebook ran its cells
     if probes.exists():
         from dlgrade.grading.transport import _import_file
