@@ -3,7 +3,7 @@
 A grader is a plain pytest test:
 
     @pytest.mark.points(2)
-    @pytest.mark.visibility("hidden")          # visible (default) | hidden | after_due_date
+    @pytest.mark.visibility("after_due_date")  # visible (default) | after_due_date | after_published | hidden
     def test_sigmoid_is_stable(student, credit):
         '''sigmoid: no overflow for |z| up to 1e4'''   # first docstring line = the test's name
         with credit.part(0.5):

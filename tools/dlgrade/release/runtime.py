@@ -223,6 +223,13 @@ def check_hidden(env, name: str, test_name: str | None = None, like="dlgrade_tes
     return check(env, folder / name, test_name, raise_on_fail)
 
 
+def chart_label(name: str, width: int = 60) -> str:
+    """A test's full name, wrapped to lines of `width` characters (never cut)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, width, break_long_words=True, break_on_hyphens=False)) or name
+
+
 def progress_chart(module_file, test_file="tests/test_public.py"):
     """Run the public tests on a module file and draw the points earned per test (matplotlib)."""
     import matplotlib.pyplot as plt
@@ -231,17 +238,24 @@ def progress_chart(module_file, test_file="tests/test_public.py"):
     with open(test_path.parent / "assignment.toml", "rb") as f:
         name = tomllib.load(f)["module"]
     sys.modules.pop(name, None)
+    from dlgrade.grading.plugin import Assignment
+    from dlgrade.sandbox.rules import InProcess
+
     try:
-        module = module_from_file(Path(module_file).resolve(), name)
+        with InProcess(Assignment(test_path.parent).worker_config()).active():  # a blocked import fails here too
+            module = module_from_file(Path(module_file).resolve(), name)
     except Exception as e:  # a syntax error: show it rather than a chart
         print(f"{module_file} could not be imported: {type(e).__name__}: {e}")
         return None
     records = run(module, test_path)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(records) + 1.2))
-    names = [r["name"] if len(r["name"]) <= 60 else r["name"][:57] + "..." for r in records][::-1]
-    ax.barh(names, [r["max_score"] for r in records][::-1], color="#dddddd", label="points")
-    ax.barh(names, [r["score"] for r in records][::-1],
-            color=["#2a9d8f" if r["status"] == "passed" else "#e76f51" for r in records][::-1], label="earned")
+    fig, ax = plt.subplots(figsize=(10, 0.5 * sum(len(chart_label(r["name"]).splitlines()) for r in records) + 1.2))
+    # One bar per test, parametrisations included: bars sit at positions, not at their label
+    # (matplotlib would merge bars whose labels are equal), and long names wrap rather than being cut.
+    rows = list(range(len(records)))[::-1]
+    ax.barh(rows, [r["max_score"] for r in records], color="#dddddd", label="points")
+    ax.barh(rows, [r["score"] for r in records],
+            color=["#2a9d8f" if r["status"] == "passed" else "#e76f51" for r in records], label="earned")
+    ax.set_yticks(rows, [chart_label(r["name"]) for r in records], fontsize=8)
     earned, total = sum(r["score"] for r in records), sum(r["max_score"] for r in records)
     ax.set_title(f"Public tests: {earned:g}/{total:g} points")
     ax.set_xlabel("points")
