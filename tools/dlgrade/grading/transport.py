@@ -152,7 +152,7 @@ def probe_subjects(probes_source: str) -> dict[str, str]:
 
     def reached(fn, param, seen) -> list[str]:
         out = []
-        for node in ast.walk(fn):
+        for node in sorted((n for n in ast.walk(fn) if hasattr(n, "lineno")), key=lambda n: (n.lineno, n.col_offset)):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == param:
                 out.append(node.attr)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in defs \
