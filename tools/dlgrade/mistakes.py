@@ -69,8 +69,9 @@ def probe_names(aid: str) -> list[str]:
         return []
     reference = ast.parse((a.solution_dir / a.module_file).read_text())
     own = {n.name for n in ast.walk(reference) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    return [n.name for n in ast.parse(probes.read_text()).body
-            if isinstance(n, ast.FunctionDef) and not n.name.startswith("_") and n.name not in own]
+    return [n.name for n in ast.parse(probes.read_text()).body  # a probe takes the student's module first, as `m`
+            if isinstance(n, ast.FunctionDef) and not n.name.startswith("_") and n.name not in own
+            and n.args.args and n.args.args[0].arg == "m"]
 
 
 def lines_naming_a_probe(aid: str, feedback: str) -> list[str]:
