@@ -488,9 +488,16 @@ def test_backward(student, credit, case):
     if not isinstance(grads, dict):
         fail(f"backward should return a dict of gradients, got a {type(grads).__name__}")
     L = len(sizes) - 1
+    right = []
     for l in range(L, 0, -1):  # from the output down, as backprop goes
         with credit.part(1 / L, f"layer {l}"):
             grads_feedback(grads, {f"dW{l}": expected[f"dW{l}"], f"db{l}": expected[f"db{l}"]}, wrong, m)
+            right.append(l)
+    if len(right) < L:  # the first wrong layer from the top is where to look: what is below may only follow from it
+        first = max(set(range(1, L + 1)) - set(right))
+        fail(f"backward: layer {first}" + (" (the output layer)" if first == L else "")
+             + " is the first wrong layer from the output down"
+             + (f"; right: layer{'s' if len(right) > 1 else ''} {', '.join(map(str, right))}" if right else ""))
 
 
 # ---- numerical_gradient -------------------------------------------------------------------
