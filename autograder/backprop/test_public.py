@@ -123,7 +123,7 @@ def test_gradient_check(student, hidden, output, lam):
     sizes, m = [3, 5, 4, 1 if output == "sigmoid" else 3], 7
     L = len(sizes) - 1
     params = {}
-    for l in range(1, L + 1):
+    for l in range(1, len(sizes)):
         params[f"W{l}"] = rng.normal(0, 0.8, size=(sizes[l], sizes[l - 1]))
         params[f"b{l}"] = rng.normal(0, 0.3, size=(sizes[l], 1))
     X = rng.normal(size=(3, m))
