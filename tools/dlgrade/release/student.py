@@ -9,12 +9,15 @@
     tests/probes.py          driver code the tests call beside the student's code (if any)
     tests/conftest.py        registers dlgrade's pytest plugin from the vendored copy
     dlgrade/...              a minimal copy of the grading library: plugin, transports, checks,
-                             codec, and runtime.py for the notebook; no sandbox (launcher, worker)
+                             codec, the assignment's rules (sandbox/rules.py), and runtime.py for the
+                             notebook; no sandbox (launcher, worker), so no sandbox options either
     <id>.ipynb               a notebook that imports <id>.py and draws what it does
     data files               whatever assignment.toml lists in student_files
 
 Plain `pytest` then runs the public tests in-process (dlgrade's LocalTransport) with exactly the
-messages of the hidden graders: the same plugin and checks produce them.
+messages of the hidden graders: the same plugin and checks produce them, and the same rules code
+refuses what assignment.toml forbids (blocked modules, forbidden attributes and torch functions,
+switching the guard off), with the same words.
 """
 from __future__ import annotations
 
