@@ -214,6 +214,12 @@ class LocalTransport:
 
     def run(self, request, label, timeout):
         failed = self._load()
+        if not failed and self.rules.blocked and self._import_error is None:
+            blocked = self.rules.blocked_in(self._module)  # a module imported before the rules applied (a notebook)
+            if blocked:
+                self._import_error = failed = {"type": "ImportError", "message": f"'{blocked}' is not allowed in this "
+                                               "assignment", "traceback": "", "not_implemented": False,
+                                               "forbidden": True, "stage": "import"}
         if failed:
             return {"ok": False, "error": failed, "warnings": []}
         args, kwargs = codec.decode(codec.encode((tuple(request["args"]), request["kwargs"])))

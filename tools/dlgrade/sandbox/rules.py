@@ -283,6 +283,15 @@ class InProcess:
                     del sys.modules[name]  # a half-import the finder refused
                 sys.modules.update(hidden)
 
+    def blocked_in(self, module) -> str | None:
+        """The first blocked module the student's module holds (a notebook's namespace may have
+        imported it before the rules applied): the sandbox would have refused its import."""
+        for value in list(vars(module).values()):
+            name = getattr(value, "__name__", None) if isinstance(value, type(sys)) else getattr(value, "__module__", None)
+            if isinstance(name, str) and name.split(".")[0] in self.blocked:
+                return name.split(".")[0]
+        return None
+
     def call(self, request: dict, fn, args, kwargs):
         names = guard_names(self.guards, request)
         if not names:
