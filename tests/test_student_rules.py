@@ -217,3 +217,17 @@ def test_the_student_bundle_offers_only_dlgrade_options_that_work_there(student_
     refused = public_tests(folder, "--dlgrade-submission=.")
     assert refused.returncode == 4 and "ModuleNotFoundError" not in refused.stdout + refused.stderr, \
         refused.stdout[-2000:] + refused.stderr[-2000:]
+
+
+def test_the_rules_hold_run_after_run_in_one_process(tmp_path):
+    """A notebook checks cell after cell, and verify grades many entries, in one process: the rules
+    set up again for each run must not refuse honest code (the guard's switches wrapped twice did)."""
+    folders = []
+    for i in range(2):
+        folder = tmp_path / f"run{i}"
+        folder.mkdir()
+        (folder / "attention.py").write_text(_reference("attention"))
+        folders.append((folder, None))
+    for result in runner.grade_trusted_in_process("attention", folders):
+        lost = [t for t in result["tests"] if t["score"] < t["max_score"]]
+        assert result["tests"] and not lost, lost[:3]

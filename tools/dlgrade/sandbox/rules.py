@@ -103,6 +103,7 @@ def _refuse_while_guarded(original, dotted):
         return original(*args, **kwargs)
 
     switch.__name__ = getattr(original, "__name__", dotted)
+    switch._dlgrade_refuses_while_guarded = True
     return switch
 
 
@@ -123,7 +124,9 @@ class GuardedCall:
             module = sys.modules.get(module_name) or importlib.import_module(module_name)
             for name in names:
                 original = getattr(module, name, None)
-                if original is not None:
+                # once per process: a second GuardedCall (the in-process transport makes one per
+                # run) would wrap the wrapper, whose caller is then this module, not torch
+                if original is not None and not getattr(original, "_dlgrade_refuses_while_guarded", False):
                     setattr(module, name, _refuse_while_guarded(original, f"{module_name}.{name}"))
 
     def __call__(self, names, fn, args, kwargs):
