@@ -64,7 +64,8 @@ def test_one_unwritten_function_is_named_and_no_probe_is(aid):
             who = line.split(" is not implemented yet")[0].split(": ")[-1]
             if not any(who in own_names(n, d) for n, d in todo.items()):
                 problems.append(f"the stub: {line!r} names {who!r}, not one of the student's functions")
-    problems += [f"the stub: names a probe: {line!r}" for line in mistakes.lines_naming_a_probe(aid, "\n".join(stub_said))]
+    problems += [f"the stub: names a probe: {line!r}"
+                 for line in mistakes.lines_naming_a_probe(aid, "\n".join(stub_said))]
     for (name, definition), result in zip(todo.items(), results):
         outputs = [t["output"] for t in result["tests"] if t["score"] < t["max_score"]]
         said = [line for out in outputs for line in out.splitlines() if "is not implemented yet" in line]

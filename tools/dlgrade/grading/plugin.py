@@ -136,7 +136,8 @@ class _State:
             candidates = [d / filename for d in (assignment.folder, *assignment.folder.parents)]
         for module_file in candidates:
             if module_file.exists():
-                return LocalTransport(module_file, assignment.module, assignment.probes_file, assignment.worker_config())
+                return LocalTransport(module_file, assignment.module, assignment.probes_file,
+                                      assignment.worker_config())
         raise pytest.UsageError(f"{filename} not found; put it beside the tests or pass --dlgrade-local DIR")
 
     def write(self, record: dict):

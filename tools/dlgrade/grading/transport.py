@@ -228,9 +228,9 @@ class LocalTransport:
             target = getattr(self._probes, request["name"])
             args = (self._module,) + tuple(args)
         if self._tampering and rules.guard_names(self.rules.guards, request):  # as launcher.Worker.request
-            return {"ok": False, "warnings": [], "error": {
-                "type": "WorkerError", "message": _worker_failure("forbidden", self._tampering, label), "worker": "forbidden",
-                "forbidden": True}}
+            message = _worker_failure("forbidden", self._tampering, label)
+            return {"ok": False, "warnings": [], "error": {"type": "WorkerError", "message": message,
+                                                           "worker": "forbidden", "forbidden": True}}
         _seed(request.get("seed", 0))  # as the worker does, so both transports draw the same numbers
         if self._numpy_errors is not None:
             sys.modules["numpy"].seterr(**self._numpy_errors)
