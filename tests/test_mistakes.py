@@ -29,6 +29,14 @@ def test_mistake_loses_points_with_targeted_feedback(mistake):
     assert outcome.score < outcome.max_score and outcome.caught_by
 
 
+@pytest.mark.parametrize("aid", [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in assignments.all_ids()])
+def test_no_feedback_of_the_catalog_names_a_probe(aid):
+    """Feedback names the student's own function (or Class.method), never the probe that drove it."""
+    named = {o.subject: mistakes.lines_naming_a_probe(aid, o.feedback) for o in catalog_outcomes(aid).values()}
+    assert all(o.feedback for o in catalog_outcomes(aid).values())
+    assert not {k: v for k, v in named.items() if v}, named
+
+
 def test_the_sandbox_regrade_agrees_with_the_fast_path():
     """One entry caught in process is also caught, with the same phrase, by a full sandbox grading."""
     mistake = mistakes.get("gradient_descent", "gradient_not_averaged")

@@ -16,4 +16,4 @@ fi
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # export: nbgrader, otter-grader and ipykernel, the real tools tests/test_release.py runs the release's exports with.
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[${EXTRAS:-dev,export,mutation}]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[${EXTRAS:-dev,export,mutation,student}]"

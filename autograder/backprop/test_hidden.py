@@ -14,7 +14,10 @@ import torch
 
 from dlgrade.grading.checks import expect_array, expect_close, expect_no_warnings, expect_scalar, fail, is_close
 
-pytestmark = pytest.mark.visibility("hidden")
+# Gradescope shows these results (name, score, message) once the due date has passed, and the
+# total with them: a student learns after the deadline which part cost points (README, "What
+# Gradescope shows"). Never "hidden": Gradescope would then never show them, nor the total.
+pytestmark = pytest.mark.visibility("after_due_date")
 torch.set_num_threads(1)  # this grader process only: tiny tensors, and a shared machine
 
 RTOL, ATOL = 1e-6, 1e-9  # float64 everywhere: the contract's functions are numpy float64
@@ -505,9 +508,16 @@ def test_backward(student, credit, case):
     if not isinstance(grads, dict):
         fail(f"backward should return a dict of gradients, got a {type(grads).__name__}")
     L = len(sizes) - 1
+    right = []
     for l in range(L, 0, -1):  # from the output down, as backprop goes
         with credit.part(1 / L, f"layer {l}"):
             grads_feedback(grads, {f"dW{l}": expected[f"dW{l}"], f"db{l}": expected[f"db{l}"]}, wrong, m)
+            right.append(l)
+    if len(right) < L:  # the first wrong layer from the top is where to look: what is below may only follow from it
+        first = max(set(range(1, L + 1)) - set(right))
+        fail(f"backward: layer {first}" + (" (the output layer)" if first == L else "")
+             + " is the first wrong layer from the output down"
+             + (f"; right: layer{'s' if len(right) > 1 else ''} {', '.join(map(str, right))}" if right else ""))
 
 
 # ---- numerical_gradient -------------------------------------------------------------------

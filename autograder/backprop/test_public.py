@@ -90,29 +90,79 @@ def test_numerical_gradient_of_a_cubic(student):
                  hint="reset x[i] to its saved value after each entry")
 
 
+def _how_it_differs(value: np.ndarray, numeric: np.ndarray, W: np.ndarray | None = None) -> str:
+    """Which way a gradient is off from the numerical one: a sign, a scale, an L2 term (a multiple of
+    W), or more than that."""
+    if W is not None:
+        diff = value - numeric
+        c = float(np.sum(diff * W)) / float(np.sum(W * W))
+        if np.linalg.norm(diff - c * W) < 1e-4 * np.linalg.norm(diff):
+            return "it is off by a multiple of the weights: check the derivative of the L2 term lam * sum(W**2)"
+    norm = float(np.sum(numeric * numeric))
+    if norm == 0.0:
+        return "the numerical gradient is zero here but yours is not"
+    s = float(np.sum(value * numeric)) / norm
+    rest = float(np.linalg.norm(value - s * numeric)) / np.sqrt(norm)
+    if rest > 1e-3:
+        return ("it differs by more than a factor: a wrong or missing term, or the wrong layer's activations or "
+                "derivative")
+    if abs(s + 1) < 1e-3:
+        return "it has the opposite sign"
+    if s < 0:
+        return f"it has the opposite sign and is about {abs(s):.3g} times as large"
+    if abs(s) < 1e-12:
+        return "yours is zero"
+    return f"it is about {s:.3g} times too large" if s > 1 else f"it is about {1 / s:.3g} times too small"
+
+
 @pytest.mark.points(2)
 @pytest.mark.parametrize("hidden, output, lam", [("relu", "sigmoid", 0.0), ("tanh", "softmax", 0.1)])
 def test_gradient_check(student, hidden, output, lam):
     """backward agrees with numerical_gradient of your own cost (the lecture's gradient check)"""
     rng = np.random.default_rng(2)
     sizes, m = [3, 5, 4, 1 if output == "sigmoid" else 3], 7
+    L = len(sizes) - 1
     params = {}
-    for l in range(1, 4):
+    for l in range(1, len(sizes)):
         params[f"W{l}"] = rng.normal(0, 0.8, size=(sizes[l], sizes[l - 1]))
         params[f"b{l}"] = rng.normal(0, 0.3, size=(sizes[l], 1))
     X = rng.normal(size=(3, m))
     Y = (rng.random((1, m)) < 0.5).astype(float) if output == "sigmoid" else np.eye(3)[:, rng.integers(0, 3, m)]
+    # The check compares with your own cost, so a wrong cost would look like a wrong backward:
+    # cross_entropy is checked first, where every prediction is 1/K (the loss is log K).
+    K = sizes[-1]
+    kind, k = ("one-hot Y", K) if K > 1 else ("binary Y", 2)
+    uniform = expect_scalar(student.cross_entropy(np.full((K, m), 1 / k), Y), f"cross_entropy ({kind})")
+    if K > 1 and abs(uniform - np.log(K) / K) < 1e-9:
+        fail(f"cross_entropy ({kind}) is averaged over every entry of Y (K * m of them); divide by the m "
+             "examples only. The gradient check of backward compares with your cost, so it was not run")
+    expect_close(uniform, np.log(k), f"cross_entropy ({kind}) when every prediction is 1/{k}",
+                 hint="average over the m examples (columns); the gradient check of backward compares with your "
+                      "cost, so it was not run")
     reply = student.probe("numerical_gradient_of_cost", params, X, Y, hidden, output, lam)
     numeric, grads = reply
     if not isinstance(grads, dict):
         fail("backward should return a dict")
-    for key in sorted(numeric):
-        if key not in grads:
-            fail(f"backward returned no {key!r}")
-        value = expect_array(grads[key], f"backward: {key}", shape=numeric[key].shape)
-        expect_close(value, numeric[key], f"backward: {key} vs numerical_gradient of your cost", rtol=1e-5,
-                     atol=1e-7, hint="if your cost, forward and numerical_gradient are right, the derivation "
-                                     "of this gradient is not")
+    right = []
+    for l in range(L, 0, -1):  # from the output layer down, as backprop goes: the first wrong layer is the cause
+        wrong = []
+        for key in (f"dW{l}", f"db{l}"):
+            if key not in grads:
+                fail(f"backward returned no {key!r}")
+            value = expect_array(grads[key], f"backward: {key}", shape=numeric[key].shape)
+            if not np.allclose(value, numeric[key], rtol=1e-5, atol=1e-7):
+                weights = params[f"W{l}"] if key.startswith("dW") and lam > 0 else None
+                wrong.append(f"{key} ({_how_it_differs(value, numeric[key], weights)})")
+            else:
+                right.append(key)
+        if wrong:
+            top = " (the output layer)" if l == L else ""
+            fail(f"backward: layer {l}{top} is the first wrong layer from the output down: "
+                 + " and ".join(wrong) + (" disagree" if len(wrong) > 1 else " disagrees")
+                 + " with numerical_gradient of your cost. "
+                 + (f"Right: {', '.join(right)}. " if right else "")
+                 + "If your cost, forward and numerical_gradient are right, the derivation of this layer's "
+                   "gradient is not" + ("" if l == L else f" (delta[{l}] from delta[{l + 1}], or dW/db from delta)"))
 
 
 @pytest.mark.points(1)

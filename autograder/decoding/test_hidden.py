@@ -20,7 +20,10 @@ import torch
 from dlgrade.grading.checks import expect_close, expect_scalar, expect_tensor, fail
 from dlgrade.grading.transport import StudentRaised
 
-pytestmark = pytest.mark.visibility("hidden")
+# Gradescope shows these results (name, score, message) once the due date has passed, and the
+# total with them: a student learns after the deadline which part cost points (README, "What
+# Gradescope shows"). Never "hidden": Gradescope would then never show them, nor the total.
+pytestmark = pytest.mark.visibility("after_due_date")
 
 GAP = 1e-4  # smallest ranking / cumulative-sum gap the inputs guarantee (checked below)
 

@@ -28,7 +28,9 @@ def sigmoid(z):
     Must not overflow (no RuntimeWarning, no nan) for |z| up to 1e4: exp(-z) overflows for
     z < -709, so evaluate the formula in a form that only ever exponentiates -|z|.
     """
-    # TODO: a numerically stable sigmoid (hint: np.where on the sign of z, or np.exp(-np.abs(z))).
+    # TODO: a numerically stable sigmoid. Hint: e = np.exp(-np.abs(z)) never overflows, and
+    # g(z) = 1 / (1 + e) for z >= 0, e / (1 + e) for z < 0. (np.where(cond, a, b) computes both a
+    # and b for every z, so each branch must itself be safe for every z.)
     ### BEGIN SOLUTION
     z = np.asarray(z, dtype=float)
     e = np.exp(-np.abs(z))

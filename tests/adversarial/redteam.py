@@ -115,7 +115,8 @@ class Outcome:
         assert self.tests, self.result
         for t in self.tests:
             used = functions_of(t["name"])
-            hit = "all" in targets or bool(used & targets) or ("hidden" in targets and t["visibility"] == "hidden")
+            # "hidden": the hidden graders, whatever Gradescope visibility they have (after_due_date)
+            hit = "all" in targets or bool(used & targets) or ("hidden" in targets and t["visibility"] != "visible")
             if hit:
                 assert t["score"] == 0, f"the cheat earned points on {t['name']!r}: {t['output'][:400]}"
             else:

@@ -62,3 +62,25 @@ def get(aid: str, name: str) -> Mistake:
         if m.name == name:
             return m
     raise LookupError(f"no mistake {name!r} in the {aid} catalog")
+
+
+def probe_names(aid: str) -> list[str]:
+    """The probes (public functions of autograder/<id>/probes.py) that are not also names of the
+    student's own functions or classes: feedback names the student's code, never one of these."""
+    a = assignments.get(aid)
+    probes = a.grader_dir / "probes.py"
+    if not probes.exists():
+        return []
+    reference = ast.parse((a.solution_dir / a.module_file).read_text())
+    own = {n.name for n in ast.walk(reference) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    return [n.name for n in ast.parse(probes.read_text()).body  # a probe takes the student's module first, as `m`
+            if isinstance(n, ast.FunctionDef) and not n.name.startswith("_") and n.name not in own
+            and n.args.args and n.args.args[0].arg == "m"]
+
+
+def lines_naming_a_probe(aid: str, feedback: str) -> list[str]:
+    """The lines of `feedback` that name one of the assignment's probes (probe_names)."""
+    import re
+
+    names = probe_names(aid)
+    return [line for line in feedback.splitlines() if any(re.search(rf"\b{re.escape(n)}\b", line) for n in names)]

@@ -29,6 +29,7 @@ class Outcome:
     max_score: float        # every point it could earn, extra credit included
     problem: str = ""       # why it is not ok
     caught_by: list[str] = field(default_factory=list)
+    feedback: str = ""      # what the failed tests said (a mistake's feedback, for checks of its wording)
 
 
 def _grade(aid: str, folder: Path) -> dict:
@@ -102,6 +103,7 @@ def judge(mistake: mistakes.Mistake, r: dict) -> Outcome:
     out = Outcome(mistake.assignment, mistake.name, True, r["score"], results.totals(r).possible,
                   caught_by=[t["name"] for t in failed])
     feedback = "\n".join(f"{t['name']}\n{t['output']}" for t in failed)
+    out.feedback = feedback
     names = defined_names(mistake)
     if not failed:
         out.ok, out.problem = False, f"earns full marks: the graders miss it ({mistake.summary})"

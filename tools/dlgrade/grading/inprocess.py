@@ -8,9 +8,9 @@ process (LocalTransport), writing the usual JSON-lines report. torch and the gra
 imported once for all jobs instead of twice per submission, which makes a catalog of mistakes
 several times cheaper to check (and mutants of a reference solution, tools/mutation_test.py).
 
-Only for code we wrote ourselves (the mistakes catalog, mutants): there is no sandbox here, and the
-worker's forbidden-library guards do not apply. verify.py regrades in the sandbox any entry
-this run does not catch, so those rules still count.
+Only for code we wrote ourselves (the mistakes catalog, mutants): there is no sandbox here. The
+assignment's rules apply in process as they do for a student's plain pytest (sandbox/rules.py),
+but verify.py still regrades in the sandbox any entry this run does not catch.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def main(argv: list[str]) -> int:
         spec = json.load(f)
     os.chdir(os.path.dirname(spec["grader_dir"]))
     for job in spec["jobs"]:
-        args = [spec["grader_dir"], *PYTEST_ARGS, "--tb=no", f"--dlgrade-local={job['module_dir']}",
+        target = os.path.join(spec["grader_dir"], spec["tests"]) if spec.get("tests") else spec["grader_dir"]
+        args = [target, *PYTEST_ARGS, "--tb=no", f"--dlgrade-local={job['module_dir']}",
                 f"--dlgrade-report={job['report']}"]
         if job.get("until"):
             args.append(f"--dlgrade-until={job['until']}")

@@ -3,7 +3,7 @@
 A grader is a plain pytest test:
 
     @pytest.mark.points(2)
-    @pytest.mark.visibility("hidden")          # visible (default) | hidden | after_due_date
+    @pytest.mark.visibility("after_due_date")  # visible (default) | after_due_date | after_published | hidden
     def test_sigmoid_is_stable(student, credit):
         '''sigmoid: no overflow for |z| up to 1e4'''   # first docstring line = the test's name
         with credit.part(0.5):
@@ -15,13 +15,15 @@ A grader is a plain pytest test:
 each when they pass and let the test go on when they fail. A test that passes earns all its
 points; one that fails earns only its passed parts; skipped or errored earns nothing.
 
-Options: --dlgrade-submission DIR (sandboxed grading), --dlgrade-local DIR (in-process, for
-debugging), --dlgrade-report FILE (JSON lines: the manifest first, then one line per test).
+Options: --dlgrade-submission DIR (sandboxed grading; offered only where the sandbox is, so not in
+the student bundle), --dlgrade-local DIR (in-process, for debugging), --dlgrade-report FILE (JSON
+lines: the manifest first, then one line per test).
 Without either, the module is looked for beside the tests and in their parent folders.
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 from pathlib import Path
@@ -36,13 +38,19 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 SUMMARY_LIMIT = 4000
 
 
+def sandbox_available() -> bool:
+    """Whether this copy of dlgrade has the sandbox (the student bundle ships the plugin without it)."""
+    return (Path(__file__).resolve().parent.parent / "sandbox" / "launcher.py").is_file()
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("dlgrade")
-    group.addoption("--dlgrade-submission", default=None, help="grade the module in DIR inside the sandbox")
+    if sandbox_available():  # offered only where it works: not in a student's copy
+        group.addoption("--dlgrade-submission", default=None, help="grade the module in DIR inside the sandbox")
+        group.addoption("--dlgrade-time-budget", type=float, default=None,
+                        help="seconds of student run time allowed for the whole submission")
     group.addoption("--dlgrade-local", default=None, help="run the module in DIR in this process (debugging)")
     group.addoption("--dlgrade-report", default=None, help="write per-test results as JSON lines to FILE")
-    group.addoption("--dlgrade-time-budget", type=float, default=None,
-                    help="seconds of student run time allowed for the whole submission")
     group.addoption("--dlgrade-until", default=None, metavar="PHRASE",
                     help="stop after the first test that fails with PHRASE in its feedback (dlgrade verify)")
 
@@ -53,7 +61,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "extra_credit: the test's points add to the score, not to max_score")
     config.stash[_STATE] = state = _State(config)
     config.pluginmanager.register(_CollectionWatch(state), "dlgrade-collection-watch")
-    if config.getoption("--dlgrade-submission"):
+    if config.getoption("--dlgrade-submission", None):
         for arg in config.args:
             state.prestart(Path(arg))
 
@@ -95,7 +103,7 @@ class _State:
                 transport.prestart()
 
     def _transport(self, assignment: Assignment):
-        opt = self.config.getoption
+        opt = functools.partial(self.config.getoption, default=None)
         filename = f"{assignment.module}.py"
         if opt("--dlgrade-submission"):
             budget = opt("--dlgrade-time-budget") or assignment.spec.get("time_budget", 600)
@@ -110,7 +118,8 @@ class _State:
             candidates = [d / filename for d in (assignment.folder, *assignment.folder.parents)]
         for module_file in candidates:
             if module_file.exists():
-                return LocalTransport(module_file, assignment.module, assignment.probes_file)
+                return LocalTransport(module_file, assignment.module, assignment.probes_file,
+                                      assignment.worker_config())
         raise pytest.UsageError(f"{filename} not found; put it beside the tests or pass --dlgrade-local DIR")
 
     def write(self, record: dict):

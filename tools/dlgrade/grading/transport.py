@@ -12,7 +12,9 @@ callables such as a language model, nn.Module classes). Probes never hold expect
 """
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import importlib.util
 import signal
 import sys
@@ -22,7 +24,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from dlgrade.sandbox import codec, limit_overrides
+from dlgrade.sandbox import codec, limit_overrides, rules
 
 
 class GraderFault(Exception):
@@ -71,9 +73,13 @@ class ImportFailed(StudentProblem):
 
 
 def _problem(function: str, error) -> StudentProblem:
-    """Turn the error record of a failed call into the exception a test reports."""
+    """Turn the error record of a failed call into the exception a test reports, naming the
+    student's own function that raised (rules.raised_in) rather than the one the grader called."""
     if type(error) is not dict:
         return StudentCrashed(function, f"{function}: the process running your code sent a malformed error")
+    raised_in = error.get("raised_in")
+    if type(raised_in) is str and raised_in.replace(".", "").replace("_", "").isalnum() and len(raised_in) <= 100:
+        function = raised_in
     kind, message = str(error.get("type", "Exception")), str(error.get("message", ""))
     tb = str(error.get("traceback", ""))
     forbidden = error.get("forbidden") is True or (kind == "ImportError" and "not allowed in this assignment" in message)
@@ -114,9 +120,11 @@ class Student:
     def probe(self, name: str, *args, guard_as=(), **kwargs):
         """Run probes.<name>(module, *args, **kwargs) beside the student's code.
 
-        guard_as names the student functions whose forbidden-library rules apply meanwhile."""
+        guard_as names the student functions whose forbidden-library rules apply meanwhile.
+        Feedback names the student's functions the probe drives (probe_subjects), never the probe."""
         request = {"op": "probe", "name": name, "args": args, "kwargs": kwargs, "guard_as": list(guard_as)}
-        return self._run(request, name)
+        subjects = probe_subjects(getattr(self._transport, "probes_source", None) or "").get(name)
+        return self._run(request, subjects or "your code")
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -144,15 +152,58 @@ class Student:
             return ""
 
 
+@functools.lru_cache(maxsize=16)
+def probe_subjects(probes_source: str) -> dict[str, str]:
+    """For each probe in probes.py, the student's functions and classes it reaches through its
+    module argument `m` (directly or through the file's private helpers), as feedback names them:
+    "LeNet5" for LeNet5_describe(m, ...), "numerical_gradient and backward" for a gradient check."""
+    try:
+        tree = ast.parse(probes_source)
+    except SyntaxError:
+        return {}
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+    def reached(fn, param, seen) -> list[str]:
+        out = []
+        for node in sorted((n for n in ast.walk(fn) if hasattr(n, "lineno")), key=lambda n: (n.lineno, n.col_offset)):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == param:
+                out.append(node.attr)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in defs \
+                    and node.func.id not in seen:  # a helper handed the module: follow it there
+                helper = defs[node.func.id]
+                for i, arg in enumerate(node.args[:len(helper.args.args)]):
+                    if isinstance(arg, ast.Name) and arg.id == param:
+                        out += reached(helper, helper.args.args[i].arg, seen | {node.func.id})
+        return list(dict.fromkeys(out))
+
+    subjects = {}
+    for name, fn in defs.items():
+        if not name.startswith("_"):
+            names = reached(fn, fn.args.args[0].arg, {name}) if fn.args.args else []
+            if names:
+                subjects[name] = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return subjects
+
+
 class LocalTransport:
-    """In-process: for students running the public tests on their own machine."""
+    """In-process: for students running the public tests on their own machine.
+
+    `config` (Assignment.worker_config()) brings the assignment's rules: they apply here as in
+    the sandbox's worker (rules.py), so a broken rule fails the public tests with the grader's
+    message."""
 
     mechanisms = "in-process (local testing only, no sandbox)"
 
-    def __init__(self, module_file: Path, module_name: str, probes_file: Path | None):
+    def __init__(self, module_file: Path, module_name: str, probes_file: Path | None, config: dict | None = None):
         self.module_file = Path(module_file)
         self.module_name = module_name
         self.probes_file = probes_file
+        self.rules = rules.InProcess(config)
+        self.probes_source = probes_file.read_text(encoding="utf-8") if probes_file is not None else None
+        # As the sandbox's launcher does, before any of the module runs.
+        self._tampering = None
+        if self.rules.guards and self.module_file.is_file():
+            self._tampering = rules.guard_tampering(self.module_file.read_text(errors="replace"))
         self._module = None
         self._probes = None
         self._import_error = None
@@ -166,15 +217,22 @@ class LocalTransport:
     def _load(self):
         if self._module is None and self._import_error is None:
             try:
-                self._module = _import_file(self.module_name, self.module_file)
-                if self.probes_file is not None:
-                    self._probes = _import_file(f"_probes_{self.module_name}", self.probes_file)
+                with self.rules.active():
+                    self._module = _import_file(self.module_name, self.module_file)
+                    if self.probes_file is not None:
+                        self._probes = _import_file(f"_probes_{self.module_name}", self.probes_file)
             except Exception as exc:
                 self._import_error = dict(_describe(exc, str(self.module_file)), stage="import")
         return self._import_error
 
     def run(self, request, label, timeout):
         failed = self._load()
+        if not failed and self.rules.blocked and self._import_error is None:
+            blocked = self.rules.blocked_in(self._module)  # a module imported before the rules applied (a notebook)
+            if blocked:
+                self._import_error = failed = {"type": "ImportError", "message": f"'{blocked}' is not allowed in this "
+                                               "assignment", "traceback": "", "not_implemented": False,
+                                               "forbidden": True, "stage": "import"}
         if failed:
             return {"ok": False, "error": failed, "warnings": []}
         args, kwargs = codec.decode(codec.encode((tuple(request["args"]), request["kwargs"])))
@@ -182,6 +240,10 @@ class LocalTransport:
         if request["op"] == "probe":
             target = getattr(self._probes, request["name"])
             args = (self._module,) + tuple(args)
+        if self._tampering and rules.guard_names(self.rules.guards, request):  # as launcher.Worker.request
+            message = _worker_failure("forbidden", self._tampering, label)
+            return {"ok": False, "warnings": [], "error": {"type": "WorkerError", "message": message,
+                                                           "worker": "forbidden", "forbidden": True}}
         _seed(request.get("seed", 0))  # as the worker does, so both transports draw the same numbers
         if self._numpy_errors is not None:
             sys.modules["numpy"].seterr(**self._numpy_errors)
@@ -191,8 +253,8 @@ class LocalTransport:
             if self.call_timeout_cap > 0:
                 limit = min(limit, self.call_timeout_cap)
             try:
-                with _alarm(limit):
-                    value = target(*args, **kwargs)
+                with _alarm(limit), self.rules.active():
+                    value = self.rules.call(request, target, args, kwargs)
                 reply = {"ok": True, "value": codec.decode(codec.encode(value))}
             except _CallTimeout:
                 reply = {"ok": False, "error": {"type": "Timeout", "worker": "timeout", "message": _worker_failure(
@@ -215,6 +277,7 @@ class SandboxTransport:
         self._launcher = launcher
         self.module_file = Path(module_file)
         self.config = config
+        self.probes_source = config.get("probes")
         self.limits = limits or launcher.Limits()
         self.budget_left = time_budget
         self.worker = None
@@ -344,7 +407,8 @@ def _describe(exc, path):
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
     return {"type": type(exc).__name__, "message": str(exc)[:2000],
             "traceback": "".join(traceback.format_list(frames[-8:])),
-            "not_implemented": isinstance(exc, NotImplementedError), "forbidden": False}
+            "not_implemented": isinstance(exc, NotImplementedError), "forbidden": isinstance(exc, rules.ForbiddenCall),
+            "raised_in": rules.raised_in(exc, path)}
 
 
 def _seed(seed: int):

@@ -62,11 +62,12 @@ def module_from_file(path: Path, name: str) -> types.ModuleType:
 
 
 def _transport(module: types.ModuleType, folder: Path):
+    from dlgrade.assignments import Assignment
     from dlgrade.grading.transport import LocalTransport
 
     probes = folder / "probes.py"
     transport = LocalTransport(Path(getattr(module, "__file__", None) or "<notebook>"), module.__name__,
-                               probes if probes.exists() else None)
+                               probes if probes.exists() else None, Assignment.from_folder(folder).worker_config())
     transport._module = module  # already imported: the notebook ran its cells
     if probes.exists():
         from dlgrade.grading.transport import _import_file
@@ -223,6 +224,13 @@ def check_hidden(env, name: str, test_name: str | None = None, like="dlgrade_tes
     return check(env, folder / name, test_name, raise_on_fail)
 
 
+def chart_label(name: str, width: int = 60) -> str:
+    """A test's full name, wrapped to lines of `width` characters (never cut)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, width, break_long_words=True, break_on_hyphens=False)) or name
+
+
 def progress_chart(module_file, test_file="tests/test_public.py"):
     """Run the public tests on a module file and draw the points earned per test (matplotlib)."""
     import matplotlib.pyplot as plt
@@ -231,17 +239,24 @@ def progress_chart(module_file, test_file="tests/test_public.py"):
     with open(test_path.parent / "assignment.toml", "rb") as f:
         name = tomllib.load(f)["module"]
     sys.modules.pop(name, None)
+    from dlgrade.assignments import Assignment
+    from dlgrade.sandbox.rules import InProcess
+
     try:
-        module = module_from_file(Path(module_file).resolve(), name)
+        with InProcess(Assignment.from_folder(test_path.parent).worker_config()).active():  # a blocked import fails here too
+            module = module_from_file(Path(module_file).resolve(), name)
     except Exception as e:  # a syntax error: show it rather than a chart
         print(f"{module_file} could not be imported: {type(e).__name__}: {e}")
         return None
     records = run(module, test_path)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(records) + 1.2))
-    names = [r["name"] if len(r["name"]) <= 60 else r["name"][:57] + "..." for r in records][::-1]
-    ax.barh(names, [results.possible(r) for r in records][::-1], color="#dddddd", label="points")
-    ax.barh(names, [r["score"] for r in records][::-1],
-            color=["#2a9d8f" if r["status"] == "passed" else "#e76f51" for r in records][::-1], label="earned")
+    fig, ax = plt.subplots(figsize=(10, 0.5 * sum(len(chart_label(r["name"]).splitlines()) for r in records) + 1.2))
+    # One bar per test, parametrisations included: bars sit at positions, not at their label
+    # (matplotlib would merge bars whose labels are equal), and long names wrap rather than being cut.
+    rows = list(range(len(records)))[::-1]
+    ax.barh(rows, [results.possible(r) for r in records], color="#dddddd", label="points")
+    ax.barh(rows, [r["score"] for r in records],
+            color=["#2a9d8f" if r["status"] == "passed" else "#e76f51" for r in records], label="earned")
+    ax.set_yticks(rows, [chart_label(r["name"]) for r in records], fontsize=8)
     ax.set_title(f"Public tests: {results.totals(records).text()}")
     ax.set_xlabel("points")
     fig.tight_layout()

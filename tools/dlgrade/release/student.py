@@ -9,16 +9,20 @@
     tests/probes.py          driver code the tests call beside the student's code (if any)
     tests/conftest.py        registers dlgrade's pytest plugin from the vendored copy
     dlgrade/...              a minimal copy of the grading library: plugin, transports, checks,
-                             codec, and runtime.py for the notebook; no sandbox (launcher, worker)
+                             codec, the assignment's rules (sandbox/rules.py), and runtime.py for the
+                             notebook; no sandbox (launcher, worker), so no sandbox options either
     <id>.ipynb               a notebook that imports <id>.py and draws what it does
     data files               whatever assignment.toml lists in student_files
 
 Plain `pytest` then runs the public tests in-process (dlgrade's LocalTransport) with exactly the
-messages of the hidden graders: the same plugin and checks produce them.
+messages of the hidden graders: the same plugin and checks produce them, and the same rules code
+refuses what assignment.toml forbids (blocked modules, forbidden attributes and torch functions,
+switching the guard off), with the same words.
 """
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 
 from dlgrade import assignments
@@ -54,6 +58,9 @@ python_files = test_*.py
 # The graders write their own feedback; plain asserts keep pytest from printing expected values.
 addopts = --assert=plain -p no:cacheprovider
 """
+
+# Not imported by anything shipped, but needed to open the notebook (pinned in pyproject.toml's "student" extra).
+NOTEBOOK_APP = ("jupyterlab",)
 
 RUNTIME_INI = """[pytest]
 python_files = test_*.py
@@ -178,7 +185,8 @@ def build(material) -> Tree:
     for path, dest in material.student_files:
         tree.add_file(dest, path)
     tree.add("requirements.txt", requirements_text(
-        material, student_imports(material, nb) | library_imports(*shipped_tests(material)),
+        material, student_imports(material, nb) | library_imports(*shipped_tests(material))
+        | set(NOTEBOOK_APP),
         f"{material.title}: what the public tests and the notebook need (`pip install -r requirements.txt`)."))
     tree.add("README.md", readme(material, sorted(tree.files) + ["README.md"]))
     return tree
@@ -224,8 +232,11 @@ def _rules(material) -> list[str]:
                      + " (under any alias): write these yourself.")
     for fn, banned in sorted((s.get("forbidden_torch_functions") or {}).items()):
         who = "any of your functions" if fn == "*" else f"`{fn}`"
-        what = "any torch function (write it in numpy)" if banned == ["*"] else ", ".join(f"`{b}`" for b in banned)
-        rules.append(f"While {who} runs: no {what}.")
+        what = "no torch function at all (write it in numpy)" if "*" in banned else \
+            "none of " + ", ".join(f"`{b}`" for b in banned)
+        rules.append(f"While {who} runs: {what}, under any name or alias.")
+    rules.append("The public tests enforce these rules too, with the graders' messages: a rule you break fails "
+                 "them on your machine, not only after you submit.")
     rules.append(f"Each call of your code may take at most {s.get('call_timeout', 30):g} s, and all of them together "
                  f"{s.get('time_budget', 600):g} s.")
     rules.append(f"The graders run your code in a sandbox that sees only `{material.module_file}`: no other files, "
@@ -233,10 +244,31 @@ def _rules(material) -> list[str]:
     return rules
 
 
+TITLE_ECHO = 0.6
+
+
+def title_echo(paragraph: str, title: str) -> float:
+    """The share of a one-line paragraph's distinct words that are words of the title (0 for longer ones)."""
+    if "\n" in paragraph.strip():
+        return 0.0
+    words = set(re.findall(r"[a-z0-9]+", paragraph.lower()))
+    return len(words & set(re.findall(r"[a-z0-9]+", title.lower()))) / max(1, len(words))
+
+
+def _without_title(doc: str, title: str) -> str:
+    """The module docstring without a one-line first paragraph that mostly repeats the README's
+    title (most of its words are the title's): the title already says it."""
+    paragraphs = textwrap.dedent(doc).strip().split("\n\n")
+    if paragraphs and paragraphs[0] and title_echo(paragraphs[0], title) >= TITLE_ECHO:
+        paragraphs = paragraphs[1:]
+    return "\n\n".join(paragraphs).strip()
+
+
 def readme(material, files: list[str]) -> str:
     m = material.module_file
-    doc = next((c.text for c in source.split_module(material.reference) if c.kind == "docstring"), "")
-    out = [f"# {material.title}", "", doc.strip(), "", "## What you write", "",
+    doc = _without_title(next((c.text for c in source.split_module(material.reference) if c.kind == "docstring"), ""),
+                         material.title)
+    out = [f"# {material.title}", "", doc, "", "## What you write", "",
            f"Open `{m}` and replace every `raise NotImplementedError` under a `# TODO` line with your code; "
            "leave the given helpers and the function signatures as they are. Each docstring states the "
            "shapes and the formula:", ""]
@@ -246,20 +278,28 @@ def readme(material, files: list[str]) -> str:
             out += [f"- `{msig}`" + (f": {mdoc.splitlines()[0]}" if mdoc else "")]
         if methods:
             out.append("")
-    out += ["## Check your work", "", "```bash", "pip install -r requirements.txt   # once", "pytest", "```", "",
+    out += ["## Check your work", "",
+            "If your course provides the environment (a JupyterHub, a lab machine, a container), use it as it is. "
+            "Otherwise install what `requirements.txt` lists (Python 3.11), once:", "",
+            "```bash", "pip install -r requirements.txt", "pytest", "```", "",
             f"`pytest` runs the public tests in `tests/` against your `{m}`, in this process, with the same checks "
             "and the same messages as the hidden graders that decide your grade. The hidden tests use other "
             "inputs, check every value exactly and cover more cases, so passing the public tests is necessary, "
             "not sufficient. A function you have not written yet shows as `... is not implemented yet`.", "",
-            f"`{material.module}.ipynb` imports your module and draws what it does (`pip install jupyterlab`, "
-            f"then `jupyter lab {material.module}.ipynb`).", "",
+            f"`{material.module}.ipynb` imports your module and draws what it does: "
+            f"`jupyter lab {material.module}.ipynb` (JupyterLab is in `requirements.txt`).", "",
             "## Rules", ""]
     out += [f"- {r}" for r in _rules(material)]
     out += ["", "## How to submit", "",
             f"Upload `{m}`, and only it, to the Gradescope assignment \"{material.title}\" (a .zip holding it works "
             f"too). The file must be named exactly `{m}`; anything else you upload is ignored. Gradescope runs the "
-            "public and the hidden tests and shows your score, with a message for every lost point, within a few "
-            "minutes. You may resubmit until the deadline; the last submission counts.", "",
+            "public and the hidden tests within a few minutes. You may resubmit until the deadline; the last "
+            "submission counts.", "",
+            "What Gradescope shows you: right away, the public tests, with the same results and messages as "
+            "`pytest` here. After the due date (the late due date, if late submissions are allowed), the hidden "
+            "tests too, each with its score and, for every lost point, a message naming your function and what "
+            "is wrong, and with them your total (Gradescope shows no total while some tests are still hidden).",
+            "",
             "## Files", ""]
     out += [f"- `{f}`" for f in files]
     return "\n".join(out) + "\n"

@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import codec, landlock, limit_overrides
+from . import codec, landlock, limit_overrides, rules
 
 HARNESS = Path(__file__).resolve().parent
 UID_BASE = 61000
@@ -411,78 +411,9 @@ def _claim_uid(preferred: int) -> tuple[int, int | None]:
     raise WorkerError("protocol", "no free sandbox uid")
 
 
-# Names that switch off, pop or bypass the TorchFunctionMode that enforces forbidden_torch_functions
-# (worker.torch_function_guard). No course submission needs them; one that mentions any of them
-# (as a name, an attribute, an import or inside a string) earns nothing on the guarded functions.
-GUARD_TAMPERING = (
-    "DisableTorchFunction", "DisableTorchFunctionSubclass", "_EnableTorchFunction", "_TorchFunctionState",
-    "_set_torch_function_state", "_get_torch_function_state", "_is_torch_function_enabled",
-    "_is_torch_function_mode_enabled", "_is_torch_function_all_disabled", "_disabled_torch_function_impl",
-    "_pop_mode", "_pop_mode_temporarily", "_push_mode", "_disable_current_modes",
-    "_get_current_function_mode", "_get_current_function_mode_stack", "_pop_torch_function_stack",
-    "_push_on_torch_function_stack", "_len_torch_function_stack", "_get_function_stack_at",
-    "_skip_one_hop_torch_function", "_set_skip_next_torch_function", "_peek_should_skip_torch_function",
-    "_maybe_call_torch_function_for_op_packet", "TorchFunctionMode", "BaseTorchFunctionMode",
-    "__torch_function__", "_python_dispatch", "_set_dispatch_mode", "_DisableTorchDispatch",
-)
-_TAMPER_FRAGMENTS = ("torchfunction", "torch_function", "function_mode", "_pop_mode", "_push_mode",
-                     "current_modes", "dispatch_mode", "torchdispatch")
-
-
-def guard_tampering(source: str) -> str | None:
-    """Why this submission's source switches off the forbidden-torch-function guard, or None.
-
-    A scan of the source (its syntax tree: names, attributes, imports, string constants and strings
-    glued together with +), done by the grader before the submission runs. The worker also makes
-    the guard survive what it can (worker.py), but inside the untrusted process that is only a
-    tripwire; this check cannot be undone by the submission. It can be evaded by building the
-    name at run time in ways no scan follows (chr(), bytes, decoding): docs/security.md."""
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None  # the import reports it
-    hits = []
-    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
-
-    def note(text: str, node):
-        low = text.lower().replace(".", "_")
-        if text in GUARD_TAMPERING or any(f in low for f in _TAMPER_FRAGMENTS):
-            hits.append(f"{text[:60]} (line {getattr(node, 'lineno', '?')})")
-
-    def folded(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-            left, right = folded(node.left), folded(node.right)
-            return left + right if left is not None and right is not None else left or right
-        if isinstance(node, ast.JoinedStr):
-            return "".join(folded(v) or "" for v in node.values)
-        return None
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            note(node.id, node)
-        elif isinstance(node, ast.Attribute):
-            note(node.attr, node)
-        elif isinstance(node, ast.alias):
-            note(node.name, node)
-            note(node.asname or "", node)
-        elif isinstance(node, ast.ImportFrom):
-            note(node.module or "", node)
-        elif isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) and id(node) not in docstrings:
-            text = folded(node)
-            if text:
-                note(text, node)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
-            parts = [folded(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
-            if parts and all(p is not None for p in parts):
-                note("".join(parts), node)
-    if not hits:
-        return None
-    return ("your code switches off the grader's check of forbidden torch functions (" + ", ".join(sorted(set(hits))[:3])
-            + "); functions under that check earn nothing")
+# The scan of a submission's source for switching off the torch function guard lives with the
+# other rules (rules.py), which the student bundle ships too.
+guard_tampering = rules.guard_tampering
 
 
 @contextlib.contextmanager
@@ -530,7 +461,7 @@ class Worker:
     def _prepare(self, module_file: Path):
         for sub in ("harness", "submission", "tmp"):
             (self.root / sub).mkdir()
-        for name in ("worker.py", "codec.py", "seccomp.py", "landlock.py"):
+        for name in ("worker.py", "codec.py", "rules.py", "seccomp.py", "landlock.py"):
             shutil.copyfile(HARNESS / name, self.root / "harness" / name)
         shutil.copyfile(module_file, self.root / "submission" / f"{self.module_name}.py")
         # Only this worker's uid may enter (another student's worker must not read this submission).

@@ -39,12 +39,11 @@ def _load(name, filename):
 
 
 codec = _load("_dlgrade_codec", "codec.py")
+rules = _load("_dlgrade_rules", "rules.py")  # the assignment's rules, shared with the in-process transport
+ForbiddenCall, BlockModules, forbid_attribute = rules.ForbiddenCall, rules.BlockModules, rules.forbid_attribute
+torch_function_guard, GuardedCall = rules.torch_function_guard, rules.GuardedCall
 
 MAX_MESSAGE = 2000
-
-
-class ForbiddenCall(Exception):
-    """Raised when a submission calls a library function the assignment does not allow."""
 
 
 def read_frame(fd):
@@ -71,127 +70,6 @@ def write_frame(fd, payload):
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-class BlockModules(importlib.abc.MetaPathFinder):
-    """Refuse imports of libraries the assignment forbids (torch in a numpy assignment)."""
-
-    def __init__(self, names):
-        self.names = frozenset(names)
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] in self.names:
-            raise ImportError(f"'{fullname}' is not allowed in this assignment")
-        return None
-
-
-def forbid_attribute(dotted):
-    """Replace a library attribute (function or class) by one that refuses to run."""
-    module_name, _, attr = dotted.rpartition(".")
-    try:
-        owner = importlib.import_module(module_name)
-    except ImportError:
-        return
-    original = getattr(owner, attr, None)
-    if original is None:
-        return
-    message = f"{dotted} is not allowed in this assignment"
-    if isinstance(original, type):
-        def refuse_init(self, *args, **kwargs):
-            raise ForbiddenCall(message)
-        replacement = type(original.__name__, (original,), {"__init__": refuse_init})
-    else:
-        def replacement(*args, **kwargs):
-            raise ForbiddenCall(message)
-        replacement.__name__ = getattr(original, "__name__", attr)
-    setattr(owner, attr, replacement)
-
-
-def torch_function_guard(names):
-    """A TorchFunctionMode that refuses the named torch functions ("*" refuses every one).
-
-    Torch routes public functions through this hook by identity, so aliases such as
-    `from torch.nn.functional import conv2d as c` or `getattr(F, "conv" + "2d")` are caught."""
-    import torch
-    from torch.overrides import TorchFunctionMode
-
-    refuse_all = "*" in names
-
-    class Guard(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            name = str(getattr(func, "__name__", ""))
-            # torch.ops.aten.<op>.<overload> arrives named "<op>.<overload>": refuse it as <op>
-            if refuse_all or name in names or name.split(".", 1)[0] in names:
-                raise ForbiddenCall(f"torch.{name} is not allowed here")
-            return func(*args, **(kwargs or {}))
-
-    return Guard()
-
-
-# Library switches that turn the guard off (or pop it) from inside a call. torch's own modules
-# still use some of them (handle_torch_function pops modes temporarily), so they are refused only
-# while a guard is on and only when called from outside torch. A tripwire, like the guard itself:
-# the trusted side also scans the source before grading (launcher.guard_tampering).
-GUARD_OFF_SWITCHES = {
-    "torch._C": ["DisableTorchFunction", "_set_torch_function_state", "_pop_torch_function_stack",
-                 "_skip_one_hop_torch_function", "_set_skip_next_torch_function"],
-    "torch.overrides": ["_pop_mode", "_pop_mode_temporarily"],
-    "torch.utils._python_dispatch": ["_disable_current_modes"],
-}
-GUARD_ON = [False]
-
-
-def _refuse_while_guarded(original, dotted):
-    def switch(*args, **kwargs):
-        caller = str(sys._getframe(1).f_globals.get("__name__", ""))
-        if GUARD_ON[0] and caller != "torch" and not caller.startswith("torch."):
-            raise ForbiddenCall(f"{dotted} would switch off the grader's check of forbidden torch functions")
-        return original(*args, **kwargs)
-
-    switch.__name__ = getattr(original, "__name__", dotted)
-    return switch
-
-
-class GuardedCall:
-    """Run a call under torch_function_guard and make the guard survive it: the switches that turn
-    it off are refused meanwhile, and afterwards the guard must still be on the mode stack, at the
-    same depth, with torch functions enabled; otherwise the call is a ForbiddenCall."""
-
-    def __init__(self):
-        import torch
-
-        c = torch._C
-        self.push, self.pop = c._push_on_torch_function_stack, c._pop_torch_function_stack
-        self.length, self.at = c._len_torch_function_stack, c._get_function_stack_at
-        self.state, self.set_state = c._get_torch_function_state, c._set_torch_function_state
-        self.enabled = c._TorchFunctionState.ENABLED
-        for module_name, names in GUARD_OFF_SWITCHES.items():
-            module = sys.modules.get(module_name) or importlib.import_module(module_name)
-            for name in names:
-                original = getattr(module, name, None)
-                if original is not None:
-                    setattr(module, name, _refuse_while_guarded(original, f"{module_name}.{name}"))
-
-    def __call__(self, names, fn, args, kwargs):
-        guard = torch_function_guard(names)
-        self.push(guard)
-        depth = self.length()
-        GUARD_ON[0] = True
-        intact = False
-        try:
-            result = fn(*args, **kwargs)
-        finally:
-            GUARD_ON[0] = False
-            try:
-                intact = (self.length() == depth and self.at(depth - 1) is guard and self.state() == self.enabled)
-            except BaseException:
-                intact = False
-            self.set_state(self.enabled)
-            while self.length() >= depth:  # what the call left above the guard, and the guard
-                self.pop()
-            if not intact:
-                raise ForbiddenCall("the grader's check of forbidden torch functions was switched off during the call")
-        return result
 
 
 class Worker:
@@ -263,15 +141,12 @@ class Worker:
         args, kwargs = request.get("args", ()), request.get("kwargs", {})
         if op == "call":
             fn = getattr(self.module, request["name"])
-            names = self.guards.get("*", frozenset()) | self.guards.get(request["name"], frozenset())
         elif op == "probe":
             fn = getattr(self.probes, request["name"])
             args = (self.module,) + tuple(args)
-            names = self.guards.get("*", frozenset())
-            for scoped in request.get("guard_as") or []:
-                names |= self.guards.get(scoped, frozenset())
         else:
             raise ValueError(f"unknown op {op!r}")
+        names = rules.guard_names(self.guards, request)
         self.seed(request.get("seed", 0))
         self.reset_numpy()
         if names:
@@ -292,6 +167,7 @@ def describe(exc, path):
         "traceback": "".join(traceback.format_list(frames[-8:]))[-4000:],
         "not_implemented": isinstance(exc, NotImplementedError),
         "forbidden": isinstance(exc, ForbiddenCall),
+        "raised_in": rules.raised_in(exc, path),
     }
 
 
