@@ -53,6 +53,7 @@ from pathlib import Path
 
 from dlgrade import assignments, results
 from dlgrade.progress import Progress, clock
+from dlgrade.sandbox import processes
 from dlgrade.submission import SubmissionError, _regular_file, digest, read_module
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
@@ -421,7 +422,7 @@ class ClassGrader:
             self.stopping.set()
             for fut in futures:
                 fut.cancel()
-            _interrupt_children()
+            processes.interrupt_children()
             for fut in futures:  # wait for the graders in flight to stop (their results are dropped)
                 if not fut.cancelled():
                     try:
@@ -466,20 +467,6 @@ class ClassGrader:
 
         old = signal.signal(signal.SIGTERM, on_term)
         return lambda: signal.signal(signal.SIGTERM, old)
-
-
-def _interrupt_children():
-    """SIGINT to this process's direct children (the trusted pytest runs): each then kills its
-    sandboxed worker and exits. A terminal's Ctrl-C reached them already; a `kill` did not."""
-    me = os.getpid()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-            ppid = int(text.rsplit(")", 1)[1].split()[1])
-            if ppid == me:
-                os.kill(int(stat.parent.name), signal.SIGINT)
-        except (OSError, ValueError, IndexError):
-            continue
 
 
 def _score(result: dict) -> str:

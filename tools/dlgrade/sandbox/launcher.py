@@ -1,36 +1,27 @@
-"""Start, talk to and kill the sandboxed worker that runs one submission.
+"""Start, talk to and kill the sandboxed worker that runs one submission (Worker).
 
-Layers, each used when this machine has it and reported in every result (`mechanisms()`):
+The rest of the sandbox's trusted side has one home each: limits.py (what a worker may use),
+mechanisms.py (which isolation layers this machine has, and the refusal without any that limits
+reads), paths.py (what the sandbox sees and the explicit step that closes the course to its uid),
+uids.py (one dedicated uid per live worker), processes.py (orphans and leftover files), rules.py
+(the assignment's library rules, shared with the worker and the students' local runs). Layers,
+each used where this machine has it and reported in every result:
   * always: a separate process in its own session, a fresh temp directory holding only the
-    submission's module file, rlimits (address space, CPU, file size, open files, core dumps),
-    a wall-clock limit per call enforced from outside with SIGKILL, captured and capped output,
-    and a check from outside (/proc/<pid>/maps) that no blocked library's native code was loaded;
-  * bubblewrap: a private filesystem view (system libraries and Python read-only, the repo,
-    autograder/ and solutions/ absent, blocked libraries masked, a small size-capped /tmp),
-    private network, pid, IPC and UTS namespaces, killed with its parent;
-  * root: a dedicated unprivileged uid per worker (no capabilities), so RLIMIT_NPROC holds and
-    every process the submission left behind can be killed by uid;
-  * seccomp (x86_64): no network sockets, no new processes, no namespaces, mounts or ptrace
-    (seccomp.py), installed by the worker on itself before the submission is imported;
-  * Landlock (Linux 5.13+, no privileges needed): reads only from system and Python folders,
-    writes only to the worker's temp folder, no TCP, no signals out (landlock.py); installed by
-    the worker on itself next to seccomp;
-  * without bubblewrap: `unshare -n` for the network where it works; as root, the repository's
-    folders are made unreadable to other users (the sandbox uid) and files the sandbox uid left
-    in world-writable folders are removed afterwards; otherwise orphans are reaped as a subreaper.
-
-DLGRADE_SANDBOX (comma-separated) switches layers off to test the fallbacks: none, no-bwrap,
-no-uid, no-seccomp, no-unshare, no-landlock. DLGRADE_LIMITS (e.g. "call_timeout=2,memory_mb=2048") overrides
-Limits fields (the test suite uses it to keep timeouts short). See docs/security.md.
+    submission's module file, rlimits, a wall-clock limit per call enforced from outside with
+    SIGKILL, captured and capped output, and a check from outside (/proc/<pid>/maps) that no
+    blocked library's native code was loaded;
+  * bubblewrap: a private filesystem view, private network, pid, IPC and UTS namespaces;
+  * root: a dedicated unprivileged uid per worker (no capabilities);
+  * seccomp (x86_64) and Landlock (Linux 5.13+), installed by the worker on itself before the
+    submission is imported;
+  * without bubblewrap: `unshare -n` for the network where it works; as root, the course's
+    folders closed to other users before each worker starts, and the sandbox uid's leftover files
+    removed afterwards; otherwise orphans are reaped as a subreaper.
+See docs/security.md.
 """
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import dataclasses
-import fcntl
-import functools
-import importlib.util
 import os
 import resource
 import select
@@ -42,38 +33,17 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import codec, landlock, limit_overrides, rules
+from . import codec, rules
+from .limits import MAX_REPLY, Limits  # noqa: F401  (re-exported: launcher.Limits is the public name)
+from .mechanisms import (ALLOW_WEAK_ENV, SIMULATIONS, WEAK_WARNING, describe_mechanisms,  # noqa: F401
+                         mechanisms, setup_failure_hint, weak_isolation_allowed, weak_isolation_refusal)
+from .paths import _landlock_readable, _module_dirs, _parents, _python_paths, hide_course
+from .processes import _LIVE, _become_subreaper, _descendants, _kill_orphans, _now_ticks, _remove_files_of
+from .uids import PROBE_UID, UID_BASE, UID_SLOTS, _claim_uid, _drop  # noqa: F401
 
 HARNESS = Path(__file__).resolve().parent
-UID_BASE = 61000
-UID_SLOTS = 20000
-PROBE_UID = UID_BASE - 1  # only ever runs short probes; outside the workers' range
-MAX_REPLY = 512 << 20
-
-
-@dataclass
-class Limits:
-    memory_mb: int = 6144        # RLIMIT_AS: torch alone maps ~700 MB of address space
-    cpu_seconds: int = 900       # RLIMIT_CPU over the worker's whole life
-    file_mb: int = 64            # RLIMIT_FSIZE: largest file the submission may write
-    tmp_mb: int = 64             # size of the sandbox's /tmp (and 8 MB /dev/shm) under bubblewrap
-    processes: int = 64          # RLIMIT_NPROC for the sandbox uid (threads count too)
-    open_files: int = 256
-    output_kb: int = 64          # how much of what the submission prints is kept
-    reply_mb: int = MAX_REPLY >> 20  # largest reply (a result) the grader accepts
-    call_timeout: float = 30.0   # default wall-clock seconds for one call
-    call_timeout_cap: float = 0.0  # if > 0, no call may run longer (even with Student.with_timeout)
-    start_timeout: float = 60.0  # importing torch and the submission
-
-    def __post_init__(self):
-        """DLGRADE_LIMITS="field=value,..." overrides fields (tests use short timeouts)."""
-        types = {f.name: f.type for f in dataclasses.fields(self)}
-        for name, value in limit_overrides().items():
-            if name in types:
-                setattr(self, name, int(value) if types[name] in (int, "int") else value)
 
 
 class WorkerError(Exception):
@@ -83,332 +53,6 @@ class WorkerError(Exception):
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind  # "timeout", "crashed", "protocol"
         self.detail = detail
-
-
-def _runs(cmd: list[str], cwd: str | None = None) -> bool:
-    try:
-        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=cwd,
-                              stderr=subprocess.DEVNULL, timeout=20).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-SIMULATIONS = ("none", "no-bwrap", "no-uid", "no-seccomp", "no-unshare", "no-landlock")
-
-
-def _disabled() -> frozenset:
-    """Layers switched off by DLGRADE_SANDBOX (to exercise the fallbacks on a machine that has them)."""
-    items = {s.strip() for s in os.environ.get("DLGRADE_SANDBOX", "").split(",") if s.strip()}
-    if "none" in items:
-        items |= set(SIMULATIONS)
-    return frozenset(items & set(SIMULATIONS))
-
-
-def mechanisms() -> dict:
-    """Which isolation layers grading uses here (probed once per DLGRADE_SANDBOX value).
-
-    Keys: bubblewrap, dedicated_uid, setpriv, seccomp (bools); network, filesystem, processes
-    (how each is enforced, or a warning); disabled (simulation knobs in force); notes (why a
-    layer is missing). As root without bubblewrap, probing also hides the repository from the
-    sandbox uid (see _hide_repository)."""
-    return dict(_mechanisms(_disabled()))
-
-
-@functools.lru_cache(maxsize=None)
-def _mechanisms(disabled: frozenset) -> dict:
-    notes = []
-    is_root = os.geteuid() == 0
-    bwrap = shutil.which("bwrap")
-    setpriv = shutil.which("setpriv")
-    has_bwrap = False
-    if "no-bwrap" in disabled:
-        notes.append("bubblewrap switched off (DLGRADE_SANDBOX)")
-    elif not bwrap:
-        notes.append("bubblewrap is not installed")
-    else:
-        has_bwrap = _runs([bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "true"])
-        if not has_bwrap:
-            notes.append("bubblewrap cannot create namespaces here (a container without CAP_SYS_ADMIN?)")
-    has_unshare = (not has_bwrap and "no-unshare" not in disabled and is_root and bool(shutil.which("unshare"))
-                   and _runs(["unshare", "-n", "true"]))
-    uid = is_root and bool(setpriv) and "no-uid" not in disabled
-    if not is_root:
-        notes.append("not root: the submission runs under the grader's own uid")
-    elif "no-uid" in disabled:
-        notes.append("dedicated uid switched off (DLGRADE_SANDBOX)")
-    elif not setpriv:
-        notes.append("setpriv is not installed: no dedicated uid")
-    if uid and not has_bwrap and not _runs(_drop(PROBE_UID) + [os.path.abspath(sys.executable), "-s", "-P", "-c",
-                                                              "import numpy"], cwd="/"):
-        uid = False
-        notes.append(f"the sandbox uid cannot run {sys.executable} (a home folder closed to other users?): "
-                     "the submission runs as root")
-    has_seccomp = False
-    if "no-seccomp" in disabled:
-        notes.append("seccomp switched off (DLGRADE_SANDBOX)")
-    else:
-        has_seccomp = _seccomp_works()
-        if not has_seccomp:
-            notes.append("the seccomp filter could not be installed (not Linux x86_64?)")
-    landlock_abi = 0
-    if "no-landlock" in disabled:
-        notes.append("Landlock switched off (DLGRADE_SANDBOX)")
-    else:
-        landlock_abi = landlock.abi()
-        if not landlock_abi:
-            notes.append("Landlock is not available (kernel before 5.13, disabled, or blocked by a container)")
-    if has_bwrap:
-        filesystem = "private view (bubblewrap)"
-    elif uid:
-        readable = _hide_repository()
-        filesystem = ("host; the repository is hidden from the sandbox uid" if not readable else
-                      "host; READABLE by the submission: " + ", ".join(readable))
-    elif landlock_abi:
-        filesystem = "host"
-    else:
-        filesystem = "host; the repository is READABLE by the submission"
-    if landlock_abi:
-        filesystem += f"; Landlock ABI {landlock_abi}: reads only system and Python folders, writes only its temp folder"
-    if has_bwrap:
-        network = "isolated (network namespace)"
-    elif has_unshare:
-        network = "isolated (unshare -n)"
-    elif has_seccomp:
-        network = "isolated (seccomp: no network sockets)"
-    elif landlock_abi >= 4:
-        network = "TCP only refused (Landlock); UDP and DNS NOT isolated"
-    else:
-        network = "host: NOT isolated"
-    processes = ", ".join([p for p, ok in (("pid namespace", has_bwrap), ("dedicated uid", uid),
-                                            ("seccomp: no new processes", has_seccomp)) if ok]
-                          or ["process group and subreaper only"])
-    return {
-        "bubblewrap": has_bwrap,
-        "dedicated_uid": uid,
-        "setpriv": bool(setpriv),
-        "seccomp": has_seccomp,
-        "landlock": landlock_abi,
-        "network": network,
-        "network_isolated": has_bwrap or has_unshare or has_seccomp,
-        "unshare_net": has_unshare,
-        "filesystem": filesystem,
-        "filesystem_isolated": has_bwrap or bool(landlock_abi),
-        "processes": processes,
-        "disabled": sorted(disabled),
-        "notes": notes,
-    }
-
-
-ALLOW_WEAK_ENV = "DLGRADE_ALLOW_WEAK_ISOLATION"
-WEAK_WARNING = ("WEAK ISOLATION: this machine has neither bubblewrap nor Landlock, so the submission could read "
-                "any file on it that is readable by every user (other checkouts, old releases, solution files)")
-
-
-def weak_isolation_allowed() -> bool:
-    return os.environ.get(ALLOW_WEAK_ENV, "") not in ("", "0")
-
-
-def weak_isolation_refusal(mech: dict) -> str | None:
-    """Why grading must not go on with these mechanisms, or None.
-
-    Without bubblewrap or Landlock nothing limits what the submission reads: chmod hides the course
-    folders from the sandbox uid, but every world-readable file elsewhere (another checkout, last
-    year's release, a downloaded solutions zip) stays readable. That is only acceptable where the
-    instructor knows the machine holds nothing else, and says so (--allow-weak-isolation)."""
-    if mech["filesystem_isolated"] or weak_isolation_allowed():
-        return None
-    return (f"{WEAK_WARNING}. Grading refused. Install bubblewrap (apt-get install bubblewrap) or use a kernel "
-            f"with Landlock (Linux 5.13+); or, on a machine that holds nothing but the course's graders (like a "
-            f"Gradescope container), pass --allow-weak-isolation (or set {ALLOW_WEAK_ENV}=1)")
-
-
-def describe_mechanisms() -> str:
-    """One line for the results: what was enforced, and loudly what was not."""
-    m = mechanisms()
-    parts = ["rlimits (memory, CPU, file size, open files), per-call wall-clock limit with SIGKILL, "
-             "output cap, results as plain data only"]
-    parts.append(f"filesystem: {m['filesystem']}")
-    parts.append(f"network: {m['network']}")
-    parts.append(f"processes: {m['processes']}")
-    parts.append("seccomp filter" if m["seccomp"] else "NO seccomp filter")
-    parts.append(f"Landlock ABI {m['landlock']}" if m["landlock"] else "NO Landlock")
-    parts.append("dedicated unprivileged uid" if m["dedicated_uid"] else "NO dedicated uid")
-    if m["disabled"]:
-        parts.append("simulated fallback: " + ", ".join(m["disabled"]))
-    if not m["filesystem_isolated"]:
-        parts.insert(0, WEAK_WARNING)
-    return "; ".join(parts)
-
-
-def _drop(uid: int) -> list[str]:
-    """setpriv prefix that switches to uid (and its own gid), with no groups and no capabilities."""
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--"]
-
-
-def _seccomp_works() -> bool:
-    helper = HARNESS / "seccomp.py"
-    code = ("import importlib.util as u, sys\n"
-            f"s = u.spec_from_file_location('s', {str(helper)!r}); m = u.module_from_spec(s); s.loader.exec_module(m)\n"
-            "m.install(); sys.exit(0 if m.active() else 1)")
-    return _runs([os.path.abspath(sys.executable), "-s", "-P", "-c", code])
-
-
-def _secret_paths() -> list[str]:
-    """What the sandbox uid must not read without bubblewrap: every top-level folder of the repo
-    (autograder/, solutions/, tests/, .git/, dist/, ...) except the ones holding the worker's
-    Python, plus DLGRADE_SECRET_PATHS (os.pathsep-separated, e.g. a class's submissions folder)."""
-    keep = [os.path.realpath(d) for d in _python_paths()] + [os.path.realpath(sys.prefix)]
-    out = []
-    course = _course()
-    for entry in sorted(course.iterdir()) if course else []:
-        path = str(entry)
-        if entry.is_symlink() or not entry.is_dir():
-            continue
-        if any(k == path or k.startswith(path + os.sep) for k in keep):
-            continue
-        out.append(path)
-    out += [p for p in os.environ.get("DLGRADE_SECRET_PATHS", "").split(os.pathsep) if p and os.path.exists(p)]
-    return out
-
-
-def _hide_repository() -> list[str]:
-    """As root without bubblewrap: remove other users' access to the secret paths (chmod o-rwx,
-    left so: git does not track it and root ignores it); return those the sandbox uid can still read."""
-    secrets = _secret_paths()
-    for path in secrets:
-        try:
-            st = os.stat(path)
-            if st.st_mode & 0o007:
-                os.chmod(path, st.st_mode & ~0o007)
-        except OSError:
-            pass
-    if not secrets:
-        return []
-    try:
-        out = subprocess.run(_drop(PROBE_UID) + ["/bin/sh", "-c", 'for p; do { [ -r "$p" ] || [ -x "$p" ]; } && echo "$p"; done',
-                                                 "sh", *secrets], cwd="/", capture_output=True, text=True, timeout=20)
-        return out.stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        return secrets
-
-
-def setup_failure_hint(detail: str) -> str:
-    """What an instructor can do about a worker that failed before the submission ran."""
-    mech = mechanisms()
-    if "Grading refused" in detail:
-        return ""
-    if not mech["dedicated_uid"]:
-        return ("The libraries this assignment preloads must be importable by "
-                f"{os.path.abspath(sys.executable)}: install them into this environment.")
-    closed = _unreadable_to_sandbox(_python_paths())
-    if closed:
-        return (f"The sandbox uid ({UID_BASE}+) cannot read {', '.join(closed)}: the Python environment lives where "
-                "other users may not enter (a home folder with mode 700?). Make it readable "
-                "(chmod o+rx on each folder on the way, or `chmod -R a+rX` on the environment), or create the "
-                "environment elsewhere (e.g. /opt), then grade again.")
-    return "Check that the assignment's libraries are installed in this environment and readable by every user."
-
-
-def _unreadable_to_sandbox(paths: list[str]) -> list[str]:
-    """Which of `paths` (or a folder on the way to them) the sandbox uid cannot enter."""
-    candidates = sorted({q for p in paths for q in [*_parents(p), p]})
-    try:
-        out = subprocess.run(_drop(PROBE_UID) + ["/bin/sh", "-c", 'for p; do [ -x "$p" ] || echo "$p"; done',
-                                                 "sh", *candidates], cwd="/", capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return []
-    closed = out.stdout.split()
-    return [c for c in closed if not any(c.startswith(o + os.sep) for o in closed)]  # the outermost only
-
-
-def _python_paths() -> list[str]:
-    """Directories the worker's Python needs to see: prefixes and site-packages, not the repo."""
-    found = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    for entry in sys.path:
-        if entry and os.path.isdir(entry):
-            found.add(os.path.realpath(entry))
-    keep = []
-    course = str(_course() or "/nonexistent")
-    for d in sorted(found):
-        d = os.path.realpath(d)
-        if d == course or d.startswith(course + os.sep) and not _is_venv(d):
-            continue
-        if not any(d == k or d.startswith(k + os.sep) for k in keep):
-            keep.append(d)
-    return keep
-
-
-def _course() -> Path | None:
-    """The course folder being graded (its folders are what the sandbox must never read)."""
-    from dlgrade import assignments
-
-    try:
-        return assignments.root()
-    except assignments.CourseNotFound:
-        return None
-
-
-def _landlock_readable() -> list[str]:
-    """What the worker may read under Landlock (besides its harness, submission and temp folders)."""
-    system = ["/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/sys"]
-    return system + _python_paths()
-
-
-def _is_venv(d: str) -> bool:
-    return os.path.realpath(sys.prefix) in (d, os.path.dirname(d)) or d.startswith(os.path.realpath(sys.prefix) + os.sep)
-
-
-def _module_dirs(names) -> list[str]:
-    """Where blocked libraries live, so the sandbox can mask them."""
-    dirs = []
-    for name in names:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        for loc in (spec.submodule_search_locations or []) if spec else []:
-            dirs.append(os.path.realpath(loc))
-    return dirs
-
-
-def _parents(path: str) -> list[str]:
-    out, p = [], os.path.dirname(path)
-    while p not in ("/", ""):
-        out.append(p)
-        p = os.path.dirname(p)
-    return out[::-1]
-
-
-UID_LOCKS = Path("/run/dlgrade-uids")
-
-
-def _claim_uid(preferred: int) -> tuple[int, int | None]:
-    """A sandbox uid that no other live worker on this machine holds, and the fd holding it.
-
-    Concurrent graders (a batch with --jobs N, pytest -n, two instructors) must never share a uid:
-    RLIMIT_NPROC counts per uid and kill_uid() kills every process of the uid. A uid is held with
-    an flock on /run/dlgrade-uids/<uid>, released when the worker is disposed or its grader dies;
-    a taken uid moves the claim on to the next one (so few lock files ever exist). Without a safe
-    lock folder, uid UID_BASE + preferred (the grader's pid), as before the locks.
-    """
-    try:
-        UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
-        st = os.lstat(UID_LOCKS)
-        safe = os.path.isdir(UID_LOCKS) and not os.path.islink(UID_LOCKS) and st.st_uid == 0 and not st.st_mode & 0o022
-    except OSError:
-        safe = False
-    if not safe:
-        return UID_BASE + (preferred or os.getpid()) % UID_SLOTS, None
-    for i in range(UID_SLOTS):
-        uid = UID_BASE + (preferred + i) % UID_SLOTS
-        fd = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return uid, fd
-        except OSError:
-            os.close(fd)
-    raise WorkerError("protocol", "no free sandbox uid")
 
 
 # The scan of a submission's source for switching off the torch function guard lives with the
@@ -536,6 +180,11 @@ class Worker:
         refusal = weak_isolation_refusal(self.mech)
         if refusal:
             raise WorkerError("setup", refusal)
+        if self.uid is not None and not self.mech["bubblewrap"]:
+            readable = hide_course()  # the explicit step: no namespace hides the course from this uid
+            if readable and not self.mech["landlock"]:
+                raise WorkerError("setup", "the sandbox uid can still read " + ", ".join(readable)
+                                  + ": make them unreadable to other users, or grade where bubblewrap or Landlock works")
         harness, submission, tmp = self._paths()
         config = dict(self.config, path=f"{submission}/{self.module_name}.py", seccomp=self.mech["seccomp"])
         if self.mech["landlock"]:
@@ -797,98 +446,3 @@ class Worker:
                 self._uid_lock = None
 
 
-# -- process bookkeeping for the fallbacks ------------------------------------------------------
-_LIVE: set[int] = set()  # pids of this process's live workers (never reaped as orphans)
-PR_SET_CHILD_SUBREAPER = 36
-
-
-def _become_subreaper():
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def _now_ticks() -> int:
-    """Now, in the clock-tick units of /proc/<pid>/stat's start time."""
-    return int(time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf("SC_CLK_TCK"))
-
-
-def _proc_table() -> dict[int, tuple[int, int]]:
-    """pid -> (parent pid, start time in clock ticks since boot), for every process we can see."""
-    table = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            table[int(name)] = (int(fields[1]), int(fields[19]))
-        except (OSError, IndexError, ValueError):
-            continue
-    return table
-
-
-def _descendants(root: int, include_self: bool = False) -> list[int]:
-    table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    out, todo = ([root] if include_self else []), [root]
-    while todo:
-        for child in sorted(children.get(todo.pop(0), [])):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def _kill_orphans(since: int):
-    """Without a uid or pid namespace to kill by: kill every process re-parented to us (we are a
-    subreaper) that started after the worker did and is not another live worker, and its tree."""
-    me = os.getpid()
-    for _ in range(20):
-        table = _proc_table()
-        victims = [pid for pid, (ppid, start) in table.items()
-                   if ppid == me and start >= since - 1 and pid not in _LIVE]
-        victims = [v for pid in victims for v in _descendants(pid, include_self=True)]
-        if not victims:
-            return
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        for pid in victims:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-
-
-WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/shm", "/run/lock", "/var/lock")
-
-
-def _remove_files_of(uid: int):
-    """Without bubblewrap: delete what the sandbox uid left in world-writable folders (its own
-    temp folder goes with the worker). Only entries it owns; symlinks are removed, never followed."""
-    for top in WORLD_WRITABLE:
-        if not os.path.isdir(top) or os.path.islink(top):
-            continue
-        try:
-            entries = list(os.scandir(top))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if st.st_uid != uid:
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
