@@ -50,6 +50,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
     config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date or after_published")
+    config.addinivalue_line("markers", "gate(*tests): earns points only if one of these tests (by function "
+                                       "name) earned some, when they run in the same session")
     config.stash[_STATE] = state = _State(config)
     if config.getoption("--dlgrade-submission"):
         for arg in config.args:
@@ -91,6 +93,8 @@ class _State:
         self.config = config
         self.students: dict[Path, tuple[Student, object]] = {}
         self.report = None
+        self.collected: dict[str, str] = {}   # test function name -> title, for gates
+        self.earned: dict[str, float] = {}    # test function name -> best fraction earned so far
         path = config.getoption("--dlgrade-report")
         if path:
             self.report = open(path, "w", encoding="utf-8")
@@ -205,8 +209,26 @@ def _title(item) -> str:
     return f"{title} [{callspec.id}]" if callspec else title
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """A gated test runs after the tests that gate it (a stable sort: gated tests last)."""
+    items.sort(key=lambda item: item.get_closest_marker("gate") is not None)
+
+
+def _gate(item, state) -> str | None:
+    """Why a gated test earns nothing: a shape, property or public worked example credits a
+    function only once it got a value right on the hidden inputs, where a constant or a hard-coded
+    answer is wrong. Without the gating tests in the session (the student's copy) there is no gate."""
+    mark = item.get_closest_marker("gate")
+    present = [name for name in (mark.args if mark else ()) if name in state.collected]
+    if not present or any(state.earned.get(name, 0.0) > 0 for name in present):
+        return None
+    titles = " or ".join(repr(state.collected[name]) for name in present)
+    return f"this check passes, but it earns points only once {titles} earns some"
+
+
 def pytest_collection_finish(session):
     state = session.config.stash[_STATE]
+    state.collected = {item.originalname: _title(item).split(" [")[0] for item in session.items}
     manifest = [{"id": item.nodeid, "name": _title(item), "max_score": _points(item),
                  "visibility": _visibility(item)} for item in session.items]
     state.write({"kind": "manifest", "tests": manifest, "started": time.time()})
@@ -240,6 +262,11 @@ def pytest_runtest_makereport(item, call):
     fraction = (c.earned(finished) if c else (1.0 if finished else 0.0)) if report.when == "call" else 0.0
     if report.skipped:
         fraction, messages = 0.0, ["skipped: a skipped test earns no points"]
+    if report.when == "call" and fraction > 0 and (why := _gate(item, state)):
+        fraction = 0.0
+        messages.append(why)
+    if report.when == "call":
+        state.earned[item.originalname] = max(state.earned.get(item.originalname, 0.0), fraction)
     if messages and report.passed:
         report.outcome = "failed"  # parts failed but the test body ran on
         report.longrepr = "\n".join(messages)
