@@ -162,3 +162,14 @@ def conv2d_speed(m, x, w, b, stride, padding, rounds=7, student_budget=3.0):
             spent += elapsed
             runs += 1
     return {"out": out, "student_seconds": best_student, "yardstick_seconds": best_yardstick, "runs": runs}
+
+
+def LeNet5_forward_with_weights(m, in_channels, num_classes, x, values, seed=0):
+    """The logits on x in eval mode after copying `values` ({"conv1.weight": tensor, ...}) into the layers."""
+    model = _build(m, in_channels, num_classes, seed)
+    model.eval()
+    with torch.no_grad():
+        for name, value in values.items():
+            layer, kind = name.split(".")
+            getattr(_layer(model, layer), kind).copy_(value)
+        return model(x.clone())
