@@ -220,7 +220,8 @@ def _gate(item, state) -> str | None:
     answer is wrong. Without the gating tests in the session (the student's copy) there is no gate."""
     mark = item.get_closest_marker("gate")
     present = [name for name in (mark.args if mark else ()) if name in state.collected]
-    if not present or any(state.earned.get(name, 0.0) > 0 for name in present):
+    # (> 1e-6, as scores are rounded to 6 places: parts of 1/6 leave a rest of 1e-16, which is no credit)
+    if not present or any(state.earned.get(name, 0.0) > 1e-6 for name in present):
         return None
     titles = " or ".join(repr(state.collected[name]) for name in present)
     return f"this check passes, but it earns points only once {titles} earns some"
