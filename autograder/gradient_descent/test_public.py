@@ -199,3 +199,12 @@ def test_softmax_loss_by_hand(student):
     expected = np.array([[-1 / 3, 1 / 3, 0.0], [-5 / 12, 1 / 6, 1 / 4]]) + 0.2 * W
     expect_close(dW, expected, "softmax_loss's dW", rtol=1e-7, atol=1e-12,
                  hint="X.T @ (S - Y) / N + 2 * lam * W")
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_predict_proba")
+def test_predict_proba_by_hand(student):
+    """predict_proba: sigmoid(X @ theta) = [3/4, 1/4] for theta = [0, 1] and features log 3, -log 3"""
+    X = np.array([[1.0, np.log(3.0)], [1.0, -np.log(3.0)]])
+    h = expect_array(student.predict_proba(np.array([0.0, 1.0]), X), "predict_proba(theta, X)", shape=(2,))
+    expect_close(h, [0.75, 0.25], "predict_proba(theta, X)", rtol=1e-7, hint="sigmoid(X @ theta), one row per example")

@@ -93,8 +93,8 @@ class _State:
         self.config = config
         self.students: dict[Path, tuple[Student, object]] = {}
         self.report = None
-        self.collected: dict[str, str] = {}   # test function name -> title, for gates
-        self.earned: dict[str, float] = {}    # test function name -> best fraction earned so far
+        self.collected: dict[tuple[str, str], str] = {}   # (file, test function) -> title, for gates
+        self.earned: dict[tuple[str, str], float] = {}    # (file, test function) -> best fraction so far
         path = config.getoption("--dlgrade-report")
         if path:
             self.report = open(path, "w", encoding="utf-8")
@@ -219,17 +219,20 @@ def _gate(item, state) -> str | None:
     function only once it got a value right on the hidden inputs, where a constant or a hard-coded
     answer is wrong. Without the gating tests in the session (the student's copy) there is no gate."""
     mark = item.get_closest_marker("gate")
-    present = [name for name in (mark.args if mark else ()) if name in state.collected]
+    names = set(mark.args if mark else ())
+    # the gating tests live in another file (the hidden one): a public test of the same name is no gate
+    present = [key for key in state.collected if key[1] in names and key[0] != Path(item.path).name]
     # (> 1e-6, as scores are rounded to 6 places: parts of 1/6 leave a rest of 1e-16, which is no credit)
-    if not present or any(state.earned.get(name, 0.0) > 1e-6 for name in present):
+    if not present or any(state.earned.get(key, 0.0) > 1e-6 for key in present):
         return None
-    titles = " or ".join(repr(state.collected[name]) for name in present)
+    titles = " or ".join(sorted({repr(state.collected[key]) for key in present}))
     return f"this check passes, but it earns points only once {titles} earns some"
 
 
 def pytest_collection_finish(session):
     state = session.config.stash[_STATE]
-    state.collected = {item.originalname: _title(item).split(" [")[0] for item in session.items}
+    state.collected = {(Path(item.path).name, item.originalname): _title(item).split(" [")[0]
+                       for item in session.items}
     manifest = [{"id": item.nodeid, "name": _title(item), "max_score": _points(item),
                  "visibility": _visibility(item)} for item in session.items]
     state.write({"kind": "manifest", "tests": manifest, "started": time.time()})
@@ -267,7 +270,8 @@ def pytest_runtest_makereport(item, call):
         fraction = 0.0
         messages.append(why)
     if report.when == "call":
-        state.earned[item.originalname] = max(state.earned.get(item.originalname, 0.0), fraction)
+        key = (Path(item.path).name, item.originalname)
+        state.earned[key] = max(state.earned.get(key, 0.0), fraction)
     if messages and report.passed:
         report.outcome = "failed"  # parts failed but the test body ran on
         report.longrepr = "\n".join(messages)
