@@ -159,7 +159,7 @@ def test_top_p_filter_p_one_keeps_everything(student):
 @pytest.mark.points(1)
 @pytest.mark.gate("test_beam_search_exhaustive", "test_beam_search_narrow")
 def test_beam_search_no_new_tokens(student):
-    """beam_search: max_new_tokens = 0 returns [(prompt, 0.0)]"""
+    """beam_search: nothing to generate (max_new_tokens = 0) gives the prompt alone, score 0.0"""
     result = student.probe("beam_search", CLASSIC, torch.tensor([0]), 2, 0)
     if not (isinstance(result, list) and len(result) == 1 and isinstance(result[0], tuple) and len(result[0]) == 2):
         fail("beam_search with max_new_tokens=0 should return [(prompt, 0.0)]")

@@ -229,10 +229,15 @@ def _gate(item, state) -> str | None:
     return f"this check passes, but it earns points only once {titles} earns some"
 
 
+def _base_title(item) -> str:
+    """The title without the " [parameters]" a parametrised test adds."""
+    title, callspec = _title(item), getattr(item, "callspec", None)
+    return title[:-len(f" [{callspec.id}]")] if callspec else title
+
+
 def pytest_collection_finish(session):
     state = session.config.stash[_STATE]
-    state.collected = {(Path(item.path).name, item.originalname): _title(item).split(" [")[0]
-                       for item in session.items}
+    state.collected = {(Path(item.path).name, item.originalname): _base_title(item) for item in session.items}
     manifest = [{"id": item.nodeid, "name": _title(item), "max_score": _points(item),
                  "visibility": _visibility(item)} for item in session.items]
     state.write({"kind": "manifest", "tests": manifest, "started": time.time()})
