@@ -287,3 +287,19 @@ def test_train_by_hand(student):
     if len(values) != 4:
         fail("train: losses should be a list of n_epochs + 1 = 4 floats")
     expect_close(values, losses, "train: losses", rtol=1e-7)
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_forward")
+def test_forward_with_dropout_needs_an_rng(student):
+    """forward: keep_prob < 1 without an rng raises a ValueError (the given check; keep it)"""
+    from dlgrade.grading.transport import StudentRaised
+
+    try:
+        student.forward(tiny_network(), np.array([[1.0]]), keep_prob=0.5)
+    except StudentRaised as e:
+        if e.exc_type != "ValueError":
+            fail(f"forward(..., keep_prob=0.5) without an rng raised {e.exc_type}; keep the given check that "
+                 "raises a ValueError")
+        return
+    fail("forward(..., keep_prob=0.5) without an rng should raise a ValueError (keep the given check)")
