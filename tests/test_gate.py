@@ -1,6 +1,6 @@
-"""The `gate` mark (grading/plugin.py): a public check earns its points only once one of the
-named tests of another file (the hidden one) earned some; without that file (the student's own
-copy) there is no gate. Exact messages and scores, read from the grader's report."""
+"""The `gate` mark (grading/plugin.py): a check earns its points only once one of the named
+tests (in the hidden file) earned some; without them (the student's own copy) there is no gate,
+and a test never gates itself. Exact messages and scores, read from the grader's report."""
 import json
 import subprocess
 import sys
@@ -22,9 +22,9 @@ def test_f_is_a_float(student):
 
 
 @pytest.mark.points(1)
-@pytest.mark.gate("test_f_is_a_float")
-def test_f_gated_by_a_public_test_only(student):
-    """f: a gate naming a test of its own file is no gate"""
+@pytest.mark.gate("test_f_gated_by_itself")
+def test_f_gated_by_itself(student):
+    """f: a test never gates itself"""
     assert isinstance(student.f(2.0), float)
 '''
 
@@ -68,7 +68,7 @@ def test_a_gated_check_earns_nothing_while_the_hidden_value_is_wrong(tmp_path):
     assert scores["f: f(x) = 2 x"][0] == 0
     assert scores["f: returns a float"] == (0, "this check passes, but it earns points only once 'f: f(x) = 2 x' "
                                                "earns some")
-    assert scores["f: a gate naming a test of its own file is no gate"] == (1.0, "")
+    assert scores["f: a test never gates itself"] == (1.0, "")
 
 
 def test_a_gated_check_earns_its_points_once_the_hidden_value_is_right(tmp_path):
@@ -79,7 +79,7 @@ def test_a_gated_check_earns_its_points_once_the_hidden_value_is_right(tmp_path)
 def test_without_the_hidden_file_there_is_no_gate(tmp_path):
     """The student's copy: only public tests, and a public check that passes earns its points."""
     scores = grade(tmp_path, expected=2.0, hidden=False)
-    assert scores == {"f: returns a float": (2.0, ""), "f: a gate naming a test of its own file is no gate": (1.0, "")}
+    assert scores == {"f: returns a float": (2.0, ""), "f: a test never gates itself": (1.0, "")}
 
 
 @pytest.mark.parametrize("aid", ["gradient_descent", "backprop", "conv", "attention", "decoding", "transfer_learning"])
