@@ -63,7 +63,9 @@ def top_p_filter(logits, p):
 
     logits: (..., V) tensor (it may already hold -inf entries). p in (0, 1].
     The token whose probability makes the running sum reach p is kept, so at least one entry
-    always survives. Returns a new tensor of the same shape, kept entries unchanged.
+    always survives. p = 1 keeps every entry, in float32 too (where the running sum of the
+    probabilities may round to just above or below 1). Returns a new tensor of the same shape
+    and dtype, kept entries unchanged.
     """
     # TODO: sort the probabilities (descending), accumulate, and scatter the mask back.
     raise NotImplementedError
@@ -97,7 +99,9 @@ def beam_search(model, prompt, beam_width, max_new_tokens, eos_id=None, length_p
     The score of a finished beam is (sum of the log-probs of its n generated tokens) / n **
     length_penalty (the prompt does not count). Returns at most beam_width (tokens, score)
     pairs, the finished beams with the highest scores, best first: tokens a 1-D LongTensor
-    that starts with the prompt, score a Python float.
+    that starts with the prompt, score a Python float. With max_new_tokens = 0 nothing is
+    generated: the result is [(prompt, 0.0)]. Ties (equal scores) may come out in either order:
+    the graders' models have no ties.
     """
     live = [(prompt.clone(), 0.0)]
     finished = []
@@ -110,7 +114,8 @@ def perplexity(model, tokens):
     """Perplexity of a 1-D LongTensor of T >= 2 tokens:
     exp(mean over t = 1..T-1 of -log p(tokens[t] | tokens[:t])).
 
-    The first token is only context (nothing predicts it). Returns a Python float.
+    The first token is only context (nothing predicts it). Returns a Python float (compute the
+    log-probabilities in float64: the graders compare to a relative error of 1e-5).
     """
     # TODO: one forward pass; position t of the logits predicts tokens[t + 1].
     raise NotImplementedError

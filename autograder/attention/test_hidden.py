@@ -76,6 +76,8 @@ def o_sdpa(q, k, v, mask=None):
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
+    if mask is not None:  # a query with every key blocked: zero weights and output, as torch gives
+        weights = torch.where(torch.isnan(weights), torch.zeros((), dtype=weights.dtype), weights)
     return weights @ v, weights
 
 
@@ -261,6 +263,26 @@ def test_sdpa_masks(student, credit, case):
                     "masked_fill(~mask, -inf), and transpose only the last two axes of k")
 
 
+@pytest.mark.points(1)
+def test_sdpa_query_with_every_key_blocked(student):
+    """scaled_dot_product_attention: a query whose keys are all blocked gets zero weights and a zero output"""
+    q, k, v = randn(45, 2, 4, 5), randn(46, 2, 6, 5), randn(47, 2, 6, 3)
+    mask = random_mask(48, (4, 6))
+    mask[2] = False  # query 2 may attend to nothing (a padded position under a causal mask does this)
+    out_ok, w_ok = expected_sdpa(q, k, v, mask)
+    out, weights = call_sdpa(student, q, k, v, mask)
+    w = expect_tensor(weights, "scaled_dot_product_attention: weights", shape=w_ok.shape, finite=False)
+    o = expect_tensor(out, "scaled_dot_product_attention: out", shape=out_ok.shape, finite=False)
+    if not (torch.isfinite(w).all() and torch.isfinite(o).all()):
+        fail("scaled_dot_product_attention gives nan for a query whose keys are all blocked (the softmax of a row "
+             "of -inf); its weights and output should be 0, as F.scaled_dot_product_attention gives: set the blocked "
+             "weights to 0 after the softmax too")
+    expect_close(w, w_ok, "scaled_dot_product_attention: weights with a query whose keys are all blocked",
+                 rtol=RTOL, atol=ATOL)
+    expect_close(o, out_ok, "scaled_dot_product_attention: out with a query whose keys are all blocked",
+                 rtol=RTOL, atol=ATOL)
+
+
 @pytest.mark.points(2)
 def test_sdpa_large_scores(student, credit):
     """scaled_dot_product_attention: scores of size 1e4 do not overflow"""
@@ -310,7 +332,10 @@ def test_causal_mask(student, credit, L):
         if np.array_equal(got, ~expected):
             fail(f"causal_mask({L}) is inverted: True means 'may attend', which is where j <= i")
         expect_equal(got, expected, f"causal_mask({L})", hint="True on and below the diagonal (torch.tril)")
+    values_ok = credit.parts[-1][1]
     with credit.part(0.3, "dtype"):
+        if not values_ok:  # any constant bool tensor has the right dtype
+            fail(f"causal_mask({L}) is wrong, so the right dtype earns nothing yet")
         if m.dtype != torch.bool:
             fail(f"causal_mask({L}) should have dtype torch.bool (True = may attend), got {m.dtype}")
 
@@ -586,6 +611,7 @@ def check_mhsa(student, credit, x, W, H, bias, mask=None, causal=False, label=""
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_mhsa_matches_torch")  # four projections that forward never uses are no attention
 def test_mhsa_parameters(student, credit):
     """MultiHeadSelfAttention: four d_model -> d_model projections, bias as asked"""
     d, H = 12, 3
@@ -707,6 +733,7 @@ def test_mhsa_gradients(student, credit):
 
 
 @pytest.mark.points(2)
+@pytest.mark.gate("test_mhsa_causal")  # a constant output ignores the future too
 def test_mhsa_causality(student, credit):
     """MultiHeadSelfAttention(causal=True): the output at position i ignores the tokens after i"""
     B, L, d, H = 2, 6, 8, 2

@@ -22,8 +22,8 @@ X.shape, Y.shape"""),
 ## Gradient check
 
 For a small network [2, 5, 3, 1] with tanh hidden units and weight decay lam, compare every entry
-of your `backward` gradients dW[l], db[l] with central differences of the cost
-J = cross_entropy + lam * sum_l sum(W[l]**2), computed by your `numerical_gradient`. Every dot should
+of your `backward` gradients dW[l], db[l] with central differences of your `cost`
+(J = cross_entropy + lam * sum_l sum(W[l]**2)), computed by your `numerical_gradient`. Every dot should
 sit on the diagonal, and the relative errors should be around 1e-7 or smaller. Dots on a line
 of another slope point to a missing or extra factor (1/m, 2 lam); a cloud means a wrong delta."""),
     ("code", """
@@ -34,10 +34,8 @@ for l in range(1, len(sizes)):  # non-zero biases, so that db is checked too
     params[f"b{l}"] = np.random.default_rng(l).normal(0.0, 0.5, size=params[f"b{l}"].shape)
 
 
-def J(_):
-    Y_hat, _ = student.forward(params, Xs, hidden="tanh")
-    penalty = sum(np.sum(W ** 2) for name, W in params.items() if name.startswith("W"))
-    return student.cross_entropy(Y_hat, Ys) + lam * penalty
+def J(_):  # reads params through the closure, so numerical_gradient's in-place changes show
+    return student.cost(params, Xs, Ys, hidden="tanh", lam=lam)
 
 
 _, cache = student.forward(params, Xs, hidden="tanh")

@@ -186,3 +186,14 @@ def conv2d_line_counts(m, problems, calibration=40):
         _, after, ok_after = counter.run(calibration_loop, calibration)
         out.append({"out": z, "lines": lines, "calibration": [before, after], "intact": ok_before and ok and ok_after})
     return out
+
+
+def LeNet5_forward_with_weights(m, in_channels, num_classes, x, values, seed=0):
+    """The logits on x in eval mode after copying `values` ({"conv1.weight": tensor, ...}) into the layers."""
+    model = _build(m, in_channels, num_classes, seed)
+    model.eval()
+    with torch.no_grad():
+        for name, value in values.items():
+            layer, kind = name.split(".")
+            getattr(_layer(model, layer), kind).copy_(value)
+        return model(x.clone())

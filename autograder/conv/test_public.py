@@ -2,15 +2,21 @@
 
 They check the lecture's worked example, output sizes, values you can work out by hand, a
 gradient check of conv2d_backward against your own conv2d, and LeNet5's shape and size. The
-hidden tests that decide your grade compare every value with PyTorch on other inputs, and
-check that LeNet5 trains. LeNet5 cannot be handed to the tests directly, so they drive it
+hidden tests that decide your grade compare every value with PyTorch on other inputs (float64
+inputs, a relative error of 1e-6 for conv2d and max_pool2d, 1e-6 for the gradients, 1e-4 for
+LeNet5's float32 logits, which count up to a constant per row), and check that LeNet5 trains.
+
+In the grade, a check that only looks at a shape, a property, your own conv2d or the lecture's
+worked example (marked `gate`) earns its points only once the same function also gets the hidden
+values right: a function that returns zeros of the right shape, or these answers hard-coded,
+earns nothing. LeNet5 cannot be handed to the tests directly, so they drive it
 through small functions in probes.py that build it, run it and send back tensors.
 """
 import numpy as np
 import pytest
 import torch
 
-from dlgrade.grading.checks import expect_array, expect_close, fail
+from dlgrade.grading.checks import expect_array, expect_close, expect_tensor, fail
 
 pytestmark = pytest.mark.visibility("visible")
 
@@ -25,6 +31,7 @@ FILTER = np.array([[1, 0, 1],
                    [1, 0, 1]], dtype=float)
 
 
+@pytest.mark.gate("test_conv_output_size")
 @pytest.mark.points(1)
 def test_conv_output_size_by_hand(student):
     """conv_output_size: 32 -> 28 for a 5x5 kernel; 7 -> 4 with stride 2 and padding 1"""
@@ -34,6 +41,7 @@ def test_conv_output_size_by_hand(student):
             fail(f"conv_output_size{args} should be the int {expected}, got {value!r}")
 
 
+@pytest.mark.gate("test_conv2d_matches_torch")
 @pytest.mark.points(1)
 def test_conv2d_lecture_example(student):
     """conv2d: the lecture's 5x5 image and 3x3 filter give [[4,3,4],[2,4,3],[2,3,4]]"""
@@ -42,6 +50,7 @@ def test_conv2d_lecture_example(student):
     expect_close(z[0, 0], [[4, 3, 4], [2, 4, 3], [2, 3, 4]], "the lecture's feature map")
 
 
+@pytest.mark.gate("test_conv2d_matches_torch")
 @pytest.mark.points(1)
 def test_conv2d_is_not_flipped(student):
     """conv2d: a kernel with one 1 in its top-left corner picks each window's top-left pixel"""
@@ -55,6 +64,7 @@ def test_conv2d_is_not_flipped(student):
     expect_close(z[0, 0], x[0, 0, :3, :3], "conv2d with a top-left one-hot kernel")
 
 
+@pytest.mark.gate("test_conv2d_matches_torch")
 @pytest.mark.points(1)
 def test_conv2d_shapes_and_bias(student):
     """conv2d: output shape with stride and padding; an all-zero filter gives its bias everywhere"""
@@ -67,6 +77,7 @@ def test_conv2d_shapes_and_bias(student):
                  hint="add b[f] once to every position of output map f")
 
 
+@pytest.mark.gate("test_max_pool2d_matches_torch")
 @pytest.mark.points(1)
 def test_max_pool2d_by_hand(student):
     """max_pool2d: 2x2 windows at stride 2 by default; a fifth row and column are dropped"""
@@ -79,6 +90,7 @@ def test_max_pool2d_by_hand(student):
     expect_close(out[0, 0], [[5, 3], [-3, 2]], "max_pool2d(x)")
 
 
+@pytest.mark.gate("test_conv2d_backward_matches_autograd")
 @pytest.mark.points(1)
 def test_conv2d_backward_gradient_check(student, credit):
     """conv2d_backward: agrees with the gradient of your own conv2d (stride 2, padding 1)"""
@@ -106,6 +118,7 @@ def test_conv2d_backward_gradient_check(student, credit):
             expect_close(grad, numeric, f"conv2d_backward's {name} vs your conv2d", rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.gate("test_lenet5_forward")
 @pytest.mark.points(1)
 def test_lenet5_shape_and_size(student):
     """LeNet5: (N, 10) logits on 32x32 inputs, 61,706 parameters"""
@@ -117,3 +130,46 @@ def test_lenet5_shape_and_size(student):
         fail(f"LeNet5's output on a (2, 1, 32, 32) batch has shape {reply.get('out_shape')}, expected [2, 10]")
     if reply.get("n_params") != 61706:
         fail(f"LeNet5(1, 10) has {reply.get('n_params')} parameters, expected 61,706")
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_conv2d_backward_matches_autograd")
+def test_conv2d_backward_by_hand(student):
+    """conv2d_backward: x = 0..8 (3x3), w = [[1, 2], [3, 4]], dout = ones (2x2): dx, dw, db by hand"""
+    x = np.arange(9, dtype=float).reshape(1, 1, 3, 3)
+    w = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
+    reply = student.conv2d_backward(np.ones((1, 1, 2, 2)), x, w)
+    if not (isinstance(reply, (tuple, list)) and len(reply) == 3):
+        fail("conv2d_backward should return a tuple (dx, dw, db)")
+    dx, dw, db = reply
+    # dx[a, b] adds w[a - i, b - j] over the windows (i, j) that read x[a, b]; dw[p, q] sums the
+    # pixels each weight saw; db counts the output positions
+    expect_close(expect_array(dx, "dx", shape=x.shape)[0, 0], [[1, 3, 2], [4, 10, 6], [3, 7, 4]], "conv2d_backward's dx",
+                 hint="every output position adds dout * w to the window it read")
+    expect_close(expect_array(dw, "dw", shape=w.shape)[0, 0], [[8, 12], [20, 24]], "conv2d_backward's dw")
+    expect_close(expect_array(db, "db", shape=(1,)), [4.0], "conv2d_backward's db")
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_lenet5_forward")
+def test_lenet5_forward_by_hand(student):
+    """LeNet5: zero conv weights, all-ones fc weights and chosen biases give logits you can work out by hand"""
+    g = torch.Generator().manual_seed(5)
+    conv2_bias = torch.randn(16, generator=g)                  # some negative: the ReLU after conv2 matters
+    fc1_bias, fc2_bias = torch.randn(120, generator=g) * 30, torch.randn(84, generator=g) * 300
+    fc3_weight = torch.arange(10.0)[:, None].repeat(1, 84) / 84
+    values = {"conv1.weight": torch.zeros(6, 1, 5, 5), "conv1.bias": torch.ones(6),
+              "conv2.weight": torch.zeros(16, 6, 5, 5), "conv2.bias": conv2_bias,
+              "fc1.weight": torch.ones(120, 400), "fc1.bias": fc1_bias,
+              "fc2.weight": torch.ones(84, 120) / 120, "fc2.bias": fc2_bias,
+              "fc3.weight": fc3_weight, "fc3.bias": torch.zeros(10)}
+    logits = student.probe("LeNet5_forward_with_weights", 1, 10, torch.rand(2, 1, 32, 32), values)
+    logits = expect_tensor(logits, "LeNet5's output", shape=(2, 10))
+    # conv2 gives its bias everywhere: 25 positions per channel after the pool, then all-ones layers
+    h1 = torch.relu(fc1_bias.double() + 25 * torch.relu(conv2_bias.double()).sum())
+    h2 = torch.relu(fc2_bias.double() + h1.sum() / 120)
+    expected = (torch.arange(10.0).double() * h2.sum() / 84).repeat(2, 1)
+    centred = lambda z: z.double() - z.double().mean(dim=1, keepdim=True)  # logits count up to a constant per row
+    expect_close(centred(logits), centred(expected), "LeNet5's logits with these weights", rtol=1e-4, atol=1e-3,
+                 hint="conv1, ReLU, max-pool 2x2, conv2, ReLU, max-pool 2x2, flatten, fc1, ReLU, fc2, ReLU, fc3 "
+                      "(no activation after fc3)")

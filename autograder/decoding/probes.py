@@ -91,14 +91,18 @@ def perplexity(m, spec, tokens):
 
 
 def sample(m, spec, prompt, max_new_tokens, seeds, first_tokens=False, **kwargs):
-    """One sample per seed, each with its own torch.Generator().manual_seed(seed).
+    """One sample per seed, each with its own torch.Generator().manual_seed(seed) (and torch's
+    global generator reseeded differently before each call).
 
     With first_tokens=True, return only the first sampled token of each as a list of ints (a
     result that is not a 1-D tensor longer than the prompt is reported as -1)."""
     model = build(spec)
     n = prompt.shape[0]
     out = []
-    for s in seeds:
+    for i, s in enumerate(seeds):
+        # the global generator is moved between calls, so a sample that ignores `generator` is
+        # not reproducible here (a fresh process would otherwise always start it from one seed)
+        torch.manual_seed(7919 * (i + 1))
         ids = m.sample(model, prompt.clone(), max_new_tokens, generator=torch.Generator().manual_seed(int(s)), **kwargs)
         if first_tokens:
             ok = isinstance(ids, torch.Tensor) and ids.dim() == 1 and ids.shape[0] > n

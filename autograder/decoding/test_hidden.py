@@ -307,6 +307,10 @@ def test_top_k_filter(student, credit):
     """top_k_filter: the k largest logits kept, the rest -inf; k = 1, k = V and k > V"""
     z = row_logits(30, (9,))
     for k, weight in [(3, 0.4), (1, 0.2), (9, 0.2), (12, 0.2)]:
+        if k >= z.size and not credit.parts[0][1]:  # keeping everything is what doing nothing does
+            credit.parts.append((weight, False, f"k={k}: top_k_filter(logits, k=3) is wrong, so keeping every "
+                                                "entry for k >= V earns nothing yet"))
+            continue
         with credit.part(weight, f"k={k}"):
             try:
                 out = student.top_k_filter(torch.from_numpy(z.copy()), k)
@@ -375,6 +379,10 @@ def test_top_p_filter(student, credit):
     cases = [(z, 0.6, 0.4, "p=0.6"), (z, 1e-3, 0.2, "p=0.001"), (tail, 0.999, 0.2, "p=0.999"),
              (z, 0.9998, 0.2, "p=0.9998")]
     for logits, p, weight, label in cases:
+        if p > 0.99 and not credit.parts[0][1]:  # keeping (nearly) everything is what doing nothing does
+            credit.parts.append((weight, False, f"{label}: top_p_filter(logits, p=0.6) is wrong, so keeping "
+                                                "(nearly) every entry earns nothing yet"))
+            continue
         with credit.part(weight, label):
             keep = o_top_p_keep(logits, p)
             out = student.top_p_filter(torch.from_numpy(logits.copy()), p)
@@ -517,6 +525,7 @@ def sample_runs(student, spec, prompt, n, seeds, **kw):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_sample_matches_the_seeded_draws")  # a constant sequence is reproducible too
 def test_sample_reproducible(student):
     """sample: the same generator seed gives the same tokens"""
     prompt = tensor([3, 1])
@@ -942,6 +951,7 @@ def test_beam_search_one_step(student):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_beam_search_exhaustive", "test_beam_search_narrow")  # types alone are no search
 def test_beam_search_return_types(student):
     """beam_search: a list of (1-D LongTensor, Python float) pairs"""
     raw = student.probe("beam_search", TINY3, tensor([0, 1]), 4, 3, eos_id=2)
@@ -1011,3 +1021,27 @@ def test_perplexity_values(student, credit):
             value = expect_scalar(student.probe("perplexity", spec, tensor(tokens)), "perplexity")
             expect_close(value, math.exp(o_nll(spec, tokens).mean()), f"perplexity of {len(tokens)} tokens",
                          rtol=1e-5, mistakes=perplexity_mistakes(spec, tokens) if len(tokens) > 2 else None)
+
+
+# ==== edge cases the docstrings settle =======================================================
+@pytest.mark.points(1)
+@pytest.mark.gate("test_top_p_filter")  # keeping everything is what doing nothing does
+def test_top_p_filter_p_one_float32(student):
+    """top_p_filter: p = 1 keeps every entry of float32 logits (however the running sum rounds)"""
+    rng = np.random.default_rng(37)
+    z = np.stack([rng.permutation(np.linspace(-6.0, 6.0, 64)) for _ in range(4)]).astype(np.float32).astype(np.float64)
+    out = student.top_p_filter(torch.from_numpy(z.astype(np.float32)), 1.0)
+    expect_filtered(out, z, np.ones(z.shape, dtype=bool), "top_p_filter(float32 logits, p=1.0)", [])
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_beam_search_exhaustive", "test_beam_search_narrow")  # the prompt alone is no search
+def test_beam_search_no_new_tokens(student):
+    """beam_search: max_new_tokens = 0 returns [(prompt, 0.0)]"""
+    raw = student.probe("beam_search", BEAM_MODEL, tensor([1, 4]), 3, 0, eos_id=5)
+    if not (isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], tuple) and len(raw[0]) == 2):
+        fail("beam_search with max_new_tokens=0 should return [(prompt, 0.0)]: one beam, nothing generated")
+    tokens, score = raw[0]
+    if list(as_sequence(tokens, "beam_search's beam", [1, 4])) != [1, 4] or not isinstance(score, float) or score != 0.0:
+        fail("beam_search with max_new_tokens=0 should return [(prompt, 0.0)]: the prompt with score 0.0 "
+             "(no generated token, so no log-probability and no length to divide by)")

@@ -12,6 +12,14 @@ The classic model below (V = 4, prompt [0]) is where greedy and beam search disa
 
 Greedy takes 1 (0.5) and then 0: p = 0.5 * 0.35 = 0.175. Beam search with beam_width 2 keeps
 [0, 1] and [0, 2] after one step and finds [0, 2, 1]: p = 0.4 * 0.9 = 0.36.
+
+The hidden tests compare token ids exactly, scores and perplexities to a relative error of 1e-5,
+and filtered logits exactly (kept entries unchanged, the others -inf), with the types the
+docstrings give (1-D LongTensors, Python floats, tensors of the logits' shape and dtype).
+
+In the grade, a check that only looks at a property or one of these worked examples (marked
+`gate`) earns its points only once the same function also gets the hidden values right: a
+function that returns constants, or these answers hard-coded, earns nothing.
 """
 import math
 
@@ -44,6 +52,7 @@ def tokens_of(value, name):
     return t.tolist()
 
 
+@pytest.mark.gate("test_greedy_stops_after_eos", "test_greedy_runs_max_new_tokens")
 @pytest.mark.points(1)
 def test_greedy_classic(student):
     """greedy_decode: the classic model gives [0, 1, 0]"""
@@ -54,6 +63,7 @@ def test_greedy_classic(student):
         fail(f"greedy_decode gave {out}; taking the most likely token each step gives [0, 1, 0]")
 
 
+@pytest.mark.gate("test_beam_search_exhaustive", "test_beam_search_narrow")
 @pytest.mark.points(2)
 def test_beam_search_classic(student):
     """beam_search: beam_width 2 finds [0, 2, 1] (p = 0.36) before [0, 1, 0] (p = 0.175)"""
@@ -69,6 +79,7 @@ def test_beam_search_classic(student):
                  "the score of [0, 1, 0]", rtol=1e-5)
 
 
+@pytest.mark.gate("test_top_k_filter")
 @pytest.mark.points(1)
 def test_top_k_filter_small(student):
     """top_k_filter: k = 2 keeps 3.0 and 2.0; k = 10 > V keeps everything"""
@@ -80,6 +91,7 @@ def test_top_k_filter_small(student):
     expect_close(out, z, "top_k_filter with k larger than V (it keeps every entry)")
 
 
+@pytest.mark.gate("test_top_p_filter")
 @pytest.mark.points(1)
 def test_top_p_filter_small(student):
     """top_p_filter: probabilities [0.1, 0.5, 0.15, 0.25]; p = 0.7 keeps 0.5 and 0.25, p = 0.3 keeps 0.5"""
@@ -94,21 +106,63 @@ def test_top_p_filter_small(student):
         fail("top_p_filter with p = 0.3 should keep only the most likely token")
 
 
+@pytest.mark.gate("test_sample_matches_the_seeded_draws")
 @pytest.mark.points(1)
 def test_sample_reproducible_and_in_top_k(student):
-    """sample: the same seed gives the same tokens; with k = 2 only tokens 1 and 2 follow [0]"""
+    """sample: the same seed gives the same tokens (torch's own generator moves in between); with k = 2 only 1 or 2 follow [0]"""
+    runs = student.probe("sample", CLASSIC, torch.tensor([0]), 8, [5, 5])  # probes.py reseeds torch between calls
+    seqs = [tokens_of(r, "sample's result") for r in runs]
+    if any(len(s) != 9 for s in seqs):
+        fail("sample(..., max_new_tokens=8) should return the prompt and 8 new tokens when eos_id is None")
+    if seqs[0] != seqs[1]:
+        fail("sample is not reproducible: pass the generator to torch.multinomial(..., generator=generator)")
     runs = student.probe("sample", CLASSIC, torch.tensor([0]), 1, [5, 5, 6, 7, 8, 9], k=2)
     seqs = [tokens_of(r, "sample's result") for r in runs]
-    if seqs[0] != seqs[1]:
-        fail("sample is not reproducible: pass the generator to torch.multinomial")
     for s in seqs:
         if len(s) != 2 or s[0] != 0 or s[1] not in (1, 2):
             fail(f"sample(..., k=2) returned {s}; expected [0, t] with t in the top 2 tokens (1 or 2)")
 
 
+@pytest.mark.gate("test_perplexity_values")
 @pytest.mark.points(1)
 def test_perplexity_uniform(student):
     """perplexity: a model that is uniform over V = 5 tokens has perplexity 5"""
     uniform = {"kind": "ngram", "table": torch.zeros(5)}
     value = expect_scalar(student.probe("perplexity", uniform, torch.tensor([1, 4, 0, 2, 2, 3])), "perplexity")
     expect_close(value, 5.0, "perplexity of a uniform model over 5 tokens", rtol=1e-5)
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_perplexity_values")
+def test_perplexity_bigram_by_hand(student):
+    """perplexity: a bigram with p(1|0) = 3/4, p(1|1) = p(0|1) = 1/2 gives (3/4 * 1/2 * 1/2) ** (-1/3) on [0, 1, 1, 0]"""
+    # table[previous token] = next-token logits; row 2 is the start (the padding index V = 2)
+    table = logits([[0.25, 0.75], [0.5, 0.5], [0.9, 0.1]])
+    value = expect_scalar(student.probe("perplexity", {"kind": "ngram", "table": table}, torch.tensor([0, 1, 1, 0])),
+                          "perplexity")
+    expect_close(value, (0.75 * 0.5 * 0.5) ** (-1 / 3), "perplexity of [0, 1, 1, 0] under the bigram", rtol=1e-5,
+                 hint="the first token is only context: average -log p over the T - 1 = 3 predicted tokens")
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_top_p_filter")
+def test_top_p_filter_p_one_keeps_everything(student):
+    """top_p_filter: p = 1 keeps every entry, in float32 too"""
+    z = torch.linspace(-4.0, 4.0, 50, dtype=torch.float32).reshape(2, 25)
+    out = expect_tensor(student.top_p_filter(z.clone(), 1.0), "top_p_filter(z, 1.0)", shape=(2, 25))
+    if out.dtype != torch.float32:
+        fail(f"top_p_filter should keep the logits' dtype (float32), got {out.dtype}")
+    expect_close(out, z, "top_p_filter with p = 1 (it keeps every entry)",
+                 hint="p = 1 keeps everything, even where the running sum of float32 probabilities rounds above 1")
+
+
+@pytest.mark.points(1)
+@pytest.mark.gate("test_beam_search_exhaustive", "test_beam_search_narrow")
+def test_beam_search_no_new_tokens(student):
+    """beam_search: nothing to generate (max_new_tokens = 0) gives the prompt alone, score 0.0"""
+    result = student.probe("beam_search", CLASSIC, torch.tensor([0]), 2, 0)
+    if not (isinstance(result, list) and len(result) == 1 and isinstance(result[0], tuple) and len(result[0]) == 2):
+        fail("beam_search with max_new_tokens=0 should return [(prompt, 0.0)]")
+    tokens, score = result[0]
+    if tokens_of(tokens, "the beam") != [0] or not isinstance(score, float) or score != 0.0:
+        fail("beam_search with max_new_tokens=0 should return [(prompt, 0.0)]: nothing generated, score 0.0")

@@ -142,3 +142,14 @@ def fine_tune_runs(m, arch, state, X, y, batch_size, seed, runs):
     """fine_tune once per [n_frozen, kwargs] in runs, each on a fresh model in train mode with its
     own loader (shuffled by torch.Generator().manual_seed(seed)); a list of the results, described."""
     return [fine_tune(m, arch, state, X, y, batch_size, seed, n_frozen, kwargs) for n_frozen, kwargs in runs]
+
+
+def replace_head_seeded(m, arch, state, num_classes, seed):
+    """replace_head right after torch.manual_seed(seed): the new last child's weight and bias."""
+    model = _build(arch, state)
+    torch.manual_seed(seed)
+    out = m.replace_head(model, num_classes)
+    head = list(out.children())[-1] if isinstance(out, nn.Module) and list(out.children()) else None
+    if not isinstance(head, nn.Linear):
+        return {"type": type(head).__name__}
+    return {"weight": head.weight.detach().clone(), "bias": None if head.bias is None else head.bias.detach().clone()}

@@ -367,9 +367,9 @@ COUNT_CASES = {
     "cnn, all trainable": ("cnn", lambda a: all_flags(a)),
     "cnn, first 4 frozen": ("cnn", lambda a: flags_frozen_first(a, 4)),
     "cnn, only the head": ("cnn", lambda a: flags_frozen_first(a, 9)),
-    "cnn, all frozen": ("cnn", lambda a: all_flags(a, False)),
     "mlp, first 3 frozen": ("mlp", lambda a: flags_frozen_first(a, 3)),
     "mlp, mixed flags": ("mlp", weird_flags),
+    "cnn, all frozen": ("cnn", lambda a: all_flags(a, False)),  # last: 0 is what a constant says (gated)
 }
 
 
@@ -380,6 +380,9 @@ def test_count_trainable(student, credit):
         arch = ARCHS[arch_id]
         flags = make_flags(arch)
         with credit.part(1 / len(COUNT_CASES), label):
+            if label == "cnn, all frozen" and not any(ok for _, ok, _ in credit.parts):
+                fail("count_trainable is wrong where parameters are trainable, so 0 for a frozen model earns "
+                     "nothing yet")
             count = expect_scalar(student.probe("count_trainable", arch, state_of(arch_id), flags),
                                   f"count_trainable ({label})")
             sizes = param_sizes(arch)
@@ -817,3 +820,20 @@ def test_fine_tune_defaults_mid_block(student, credit):
     with credit.part(0.5, "weights"):
         expect_trajectory(state, n, (), "the trained state of fine_tune(model, loader, n_frozen=5) with the defaults "
                                          "(epochs=1, head_lr=0.01, backbone_lr=0.001)")
+
+
+@pytest.mark.points(1)
+def test_replace_head_default_init(student):
+    """replace_head: after torch.manual_seed(s) the new head is exactly nn.Linear(in_features, num_classes)'s default init"""
+    arch = ARCHS["mlp"]
+    in_features = arch[-1][1]["in_features"]
+    got = student.probe("replace_head_seeded", arch, state_of("mlp"), 7, 123)
+    if not isinstance(got, dict) or "weight" not in got:
+        fail("replace_head: the last child should be an nn.Linear with a weight and a bias")
+    torch.manual_seed(123)
+    expected = nn.Linear(in_features, 7)
+    weight = expect_tensor(got["weight"], "the new head's weight", shape=(7, in_features))
+    expect_close(weight, expected.weight.detach(), "the new head's weight after torch.manual_seed(123)", rtol=0, atol=0,
+                 hint="one nn.Linear(in_features, num_classes) call, drawing nothing else from torch's generator")
+    expect_close(expect_tensor(got.get("bias"), "the new head's bias", shape=(7,)), expected.bias.detach(),
+                 "the new head's bias after torch.manual_seed(123)", rtol=0, atol=0)

@@ -136,8 +136,13 @@ def forward(params, X, hidden="relu", output="sigmoid", keep_prob=1.0, rng=None)
     after it is computed by `A[l], mask = dropout_forward(A[l], keep_prob, rng)` for
     l = 1..L-1 in order (never the input X, never the output), the dropped A[l] is what goes
     into the cache and the next layer, and cache["D{l}"] = mask / keep_prob keeps the factor A[l]
-    was multiplied by, for backward. With keep_prob = 1 nothing is drawn from rng.
+    was multiplied by, for backward. With keep_prob = 1 nothing is drawn from rng; with
+    keep_prob < 1 an rng is required (train passes its own): without one forward raises a
+    ValueError (given below), rather than drawing from a generator nobody seeded.
+    Y_hat and every cached array are float arrays (np.float64 for float64 inputs).
     """
+    if keep_prob < 1.0 and rng is None:
+        raise ValueError("forward: keep_prob < 1 needs an rng (a np.random.Generator) for the dropout masks")
     g, _ = activation(hidden)
     L = len(params) // 2
     cache = {"A0": X}
@@ -270,7 +275,7 @@ def dropout_forward(A, keep_prob, rng):
     Each unit is kept with probability keep_prob; dividing by keep_prob keeps the expected value
     of every activation unchanged, so nothing needs rescaling at test time.
     A: (s_l, m) activations (any shape works); keep_prob in (0, 1]; rng: a np.random.Generator.
-    Returns (A_out, mask), both shaped like A, mask boolean.
+    Returns (A_out, mask), both shaped like A: A_out a float array, mask a boolean array.
     """
     # TODO: two lines.
     ### BEGIN SOLUTION

@@ -73,10 +73,14 @@ def top_p_filter(logits, p):
 
     logits: (..., V) tensor (it may already hold -inf entries). p in (0, 1].
     The token whose probability makes the running sum reach p is kept, so at least one entry
-    always survives. Returns a new tensor of the same shape, kept entries unchanged.
+    always survives. p = 1 keeps every entry, in float32 too (where the running sum of the
+    probabilities may round to just above or below 1). Returns a new tensor of the same shape
+    and dtype, kept entries unchanged.
     """
     # TODO: sort the probabilities (descending), accumulate, and scatter the mask back.
     ### BEGIN SOLUTION
+    if p >= 1.0:
+        return logits.clone()
     probs = torch.softmax(logits, dim=-1)
     sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
     mass_before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs  # mass of the more likely tokens
@@ -125,7 +129,9 @@ def beam_search(model, prompt, beam_width, max_new_tokens, eos_id=None, length_p
     The score of a finished beam is (sum of the log-probs of its n generated tokens) / n **
     length_penalty (the prompt does not count). Returns at most beam_width (tokens, score)
     pairs, the finished beams with the highest scores, best first: tokens a 1-D LongTensor
-    that starts with the prompt, score a Python float.
+    that starts with the prompt, score a Python float. With max_new_tokens = 0 nothing is
+    generated: the result is [(prompt, 0.0)]. Ties (equal scores) may come out in either order:
+    the graders' models have no ties.
     """
     live = [(prompt.clone(), 0.0)]
     finished = []
@@ -146,7 +152,8 @@ def beam_search(model, prompt, beam_width, max_new_tokens, eos_id=None, length_p
             break
     finished += live
     n_prompt = prompt.shape[0]
-    scored = [(tokens, total / (tokens.shape[0] - n_prompt) ** length_penalty) for tokens, total in finished]
+    scored = [(tokens, total / max(tokens.shape[0] - n_prompt, 1) ** length_penalty)  # n = 0: the prompt, 0.0
+              for tokens, total in finished]
     scored.sort(key=lambda beam: beam[1], reverse=True)
     return scored[:beam_width]
     ### END SOLUTION
@@ -157,7 +164,8 @@ def perplexity(model, tokens):
     """Perplexity of a 1-D LongTensor of T >= 2 tokens:
     exp(mean over t = 1..T-1 of -log p(tokens[t] | tokens[:t])).
 
-    The first token is only context (nothing predicts it). Returns a Python float.
+    The first token is only context (nothing predicts it). Returns a Python float (compute the
+    log-probabilities in float64: the graders compare to a relative error of 1e-5).
     """
     # TODO: one forward pass; position t of the logits predicts tokens[t + 1].
     ### BEGIN SOLUTION

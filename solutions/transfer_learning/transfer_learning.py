@@ -96,7 +96,10 @@ def freeze_first_n(model, n):
 
 def replace_head(model, num_classes):
     """Replace the last child by a fresh nn.Linear(in_features, num_classes) (new random
-    weights, default initialisation), with in_features those of the old head.
+    weights, default initialisation), with in_features those of the old head. Build it with
+    one nn.Linear(...) call and draw nothing else from torch's generator: after
+    torch.manual_seed(s), the new head is exactly the nn.Linear that torch.manual_seed(s) and
+    nn.Linear(in_features, num_classes) make.
 
     model: nn.Sequential whose last child is an nn.Linear. Returns model (changed in place);
     every other child, its parameters, buffers and requires_grad flags, stays untouched.
@@ -112,7 +115,7 @@ def count_trainable(model):
     """The number of scalars theta_j that training updates: sum of p.numel() over the
     parameters with requires_grad True (buffers such as running_mean are not parameters).
 
-    Returns a Python int.
+    Returns a Python int (not a tensor, not a float).
     """
     # TODO: one line.
     ### BEGIN SOLUTION
@@ -163,7 +166,11 @@ def fine_tune(model, loader, n_frozen, epochs=1, head_lr=0.01, backbone_lr=0.001
        (zero the gradients, backward, step).
     Afterwards every parameter AND buffer of children[:n_frozen] (BatchNorm running statistics
     included) is exactly what it was before. Returns model.
+    n_frozen: 0 <= n_frozen < len(model), so that at least the head trains; with every child
+    frozen there is nothing to fine-tune, and fine_tune raises a ValueError (given below).
     """
+    if not 0 <= n_frozen < len(model):
+        raise ValueError(f"fine_tune: n_frozen must be in [0, {len(model)}) so that the head trains, got {n_frozen}")
     # TODO: freeze, build the optimizer, set each child's mode (frozen -> eval, others -> train).
     ### BEGIN SOLUTION
     freeze_first_n(model, n_frozen)

@@ -9,9 +9,11 @@ def test_reseeding_and_patching_the_generators_does_not_help():
     outcome.assert_secure(cheat.targets)
 
 
-def test_hard_coded_public_answers_pass_the_public_tests_and_nothing_hidden():
+def test_hard_coded_public_answers_pass_public_checks_and_earn_nothing():
+    """The cheat passes public checks (a worked example, a property) and earns nothing for them: a
+    gated public check credits a function only once it gets the hidden values right."""
     cheat = load("hardcode_public")
     outcome = grade(cheat)
     outcome.assert_secure(cheat.targets)
-    public = [t for t in outcome.tests if t["visibility"] == "visible"]
-    assert public and all(t["score"] == t["max_score"] for t in public)  # the cheat "works" publicly
+    passed_but_gated = [t for t in outcome.tests if "earns points only once" in t["output"]]
+    assert passed_but_gated and all(t["score"] == 0 for t in passed_but_gated)  # the cheat "works" publicly

@@ -1,7 +1,7 @@
 """Hard-codes the answers of the public tests (recognising their inputs) and returns constants for anything else.
 
 attack: hard-coding the public answers
-targets: hidden
+targets: all
 """
 _LOG2 = float(np.log(2.0))
 

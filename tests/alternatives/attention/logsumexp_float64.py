@@ -15,6 +15,8 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     if mask is not None:
         scores = torch.where(mask, scores, torch.tensor(float("-inf"), dtype=torch.float64))
     weights = torch.exp(scores - torch.logsumexp(scores, dim=-1, keepdim=True))
+    if mask is not None:  # a query with every key blocked: 0 - (-inf) gave nan; zeros instead
+        weights = torch.where(mask, weights, torch.zeros((), dtype=torch.float64))
     return (weights @ v64).to(dtype), weights.to(dtype)
 
 

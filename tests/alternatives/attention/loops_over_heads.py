@@ -14,6 +14,8 @@ def scaled_dot_product_attention(q, k, v, mask=None):
     scores = scores - scores.amax(dim=-1, keepdim=True)
     e = scores.exp()
     weights = e / e.sum(dim=-1, keepdim=True)
+    if mask is not None:  # a query with every key blocked: zero weights, not a uniform row
+        weights = weights * mask
     return torch.matmul(weights, v), weights
 
 

@@ -15,6 +15,8 @@ def init_params(layer_sizes, rng):
 
 
 def forward(params, X, hidden="relu", output="sigmoid", keep_prob=1.0, rng=None):
+    if keep_prob < 1.0 and rng is None:  # given code: kept as it is
+        raise ValueError("forward: keep_prob < 1 needs an rng (a np.random.Generator) for the dropout masks")
     g, _ = activation(hidden)
     L = len(params) // 2
     cache = {"A0": X}

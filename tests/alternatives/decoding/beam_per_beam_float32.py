@@ -29,7 +29,7 @@ def beam_search(model, prompt, beam_width, max_new_tokens, eos_id=None, length_p
             else:
                 live.append((new, total))
     done.extend(live)
-    results = [(t, float(s / ((len(t) - n0) ** length_penalty))) for t, s in done]
+    results = [(t, float(s / (max(len(t) - n0, 1) ** length_penalty))) for t, s in done]  # n = 0: score 0.0
     return sorted(results, key=lambda r: -r[1])[:beam_width]
 
 

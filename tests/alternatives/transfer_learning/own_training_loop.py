@@ -22,6 +22,8 @@ def extract_features(model, x):
 
 
 def fine_tune(model, loader, n_frozen, epochs=1, head_lr=0.01, backbone_lr=0.001):
+    if not 0 <= n_frozen < len(model):  # given code: kept as it is
+        raise ValueError(f"fine_tune: n_frozen must be in [0, {len(model)}) so that the head trains, got {n_frozen}")
     freeze_first_n(model, n_frozen)
     optimizer = make_optimizer(model, head_lr, backbone_lr)
     model.train()

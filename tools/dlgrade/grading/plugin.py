@@ -59,6 +59,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
     config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date or after_published")
     config.addinivalue_line("markers", "extra_credit: the test's points add to the score, not to max_score")
+    config.addinivalue_line("markers", "gate(*tests): earns points only if one of these tests (by function "
+                                       "name) earned some, when they run in the same session")
     config.stash[_STATE] = state = _State(config)
     config.pluginmanager.register(_CollectionWatch(state), "dlgrade-collection-watch")
     if config.getoption("--dlgrade-submission", None):
@@ -81,6 +83,8 @@ class _State:
         self.config = config
         self.students: dict[Path, tuple[Student, object]] = {}
         self.report = None
+        self.collected: dict[tuple[str, str], str] = {}   # (file, test function) -> title, for gates
+        self.earned: dict[tuple[str, str], float] = {}    # (file, test function) -> best fraction so far
         path = config.getoption("--dlgrade-report")
         if path:
             self.report = open(path, "w", encoding="utf-8")
@@ -212,8 +216,36 @@ def _title(item) -> str:
     return f"{title} [{callspec.id}]" if callspec else title
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """A gated test runs after the tests that gate it (a stable sort: gated tests last)."""
+    items.sort(key=lambda item: item.get_closest_marker("gate") is not None)
+
+
+def _gate(item, state) -> str | None:
+    """Why a gated test earns nothing: a shape, property or public worked example credits a
+    function only once it got a value right on the hidden inputs, where a constant or a hard-coded
+    answer is wrong. Without the gating tests in the session (the student's copy) there is no gate."""
+    mark = item.get_closest_marker("gate")
+    names = set(mark.args if mark else ())
+    # a test never gates itself (a public test may share its name with the hidden test that gates it)
+    own = (Path(item.path).name, item.originalname)
+    present = [key for key in state.collected if key[1] in names and key != own]
+    # (> 1e-6, as scores are rounded to 6 places: parts of 1/6 leave a rest of 1e-16, which is no credit)
+    if not present or any(state.earned.get(key, 0.0) > 1e-6 for key in present):
+        return None
+    titles = " or ".join(sorted({repr(state.collected[key]) for key in present}))
+    return f"this check passes, but it earns points only once {titles} earns some"
+
+
+def _base_title(item) -> str:
+    """The title without the " [parameters]" a parametrised test adds."""
+    title, callspec = _title(item), getattr(item, "callspec", None)
+    return title[:-len(f" [{callspec.id}]")] if callspec else title
+
+
 def pytest_collection_finish(session):
     state = session.config.stash[_STATE]
+    state.collected = {(Path(item.path).name, item.originalname): _base_title(item) for item in session.items}
     manifest = [{"id": item.nodeid, "name": _title(item), "max_score": _points(item),
                  "visibility": _visibility(item), **({"extra_credit": True} if _extra_credit(item) else {})}
                 for item in session.items]
@@ -280,6 +312,12 @@ def pytest_runtest_makereport(item, call):
     fraction = (c.earned(finished) if c else (1.0 if finished else 0.0)) if report.when == "call" else 0.0
     if report.skipped:
         fraction, messages = 0.0, ["skipped: a skipped test earns no points"]
+    if report.when == "call" and fraction > 0 and (why := _gate(item, state)):
+        fraction = 0.0
+        messages.append(why)
+    if report.when == "call":
+        key = (Path(item.path).name, item.originalname)
+        state.earned[key] = max(state.earned.get(key, 0.0), fraction)
     if messages and report.passed:
         report.outcome = "failed"  # parts failed but the test body ran on
         report.longrepr = "\n".join(messages)

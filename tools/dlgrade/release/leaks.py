@@ -9,7 +9,10 @@ Fingerprints, compared line by line (stripped) with every text file of a student
     `else:`, `break`, `return z`);
   * hidden-test lines: every line of the hidden test files of at least 32 characters that is not
     an import and does not also appear in public material (stub, public tests, probes);
-  * the reference itself (byte for byte), any solution marker, any hidden test file by name.
+  * the reference itself (byte for byte), any solution marker, any hidden test file by name;
+  * a solution region's answer written another way (other names, intermediate variables) in a
+    Python file or notebook code cell other than the stub and the vendored grading library:
+    normalised syntax trees, see rewrites.py.
 A hit names the file and the line (and the cell of a notebook) and what it matched.
 """
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from dlgrade import authoring
+from dlgrade.release import rewrites
 from dlgrade.release.errors import ReleaseError
 
 MIN_SOLUTION = 10
@@ -52,6 +56,12 @@ class Fingerprints:
     # (what, its significant lines) per top-level def/class of the hidden files: a hidden test or
     # an oracle copied whole into a student-facing file, even into the public tests
     functions: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    # the solution regions as syntax trees (rewrites.py): their answers written another way
+    trees: list[rewrites.Tree] = field(default_factory=list)
+    given_trees: list[tuple] = field(default_factory=list)
+    keep: set[str] = field(default_factory=set)
+    own: set[str] = field(default_factory=set)
+    module_file: str = ""
 
 
 def hidden_functions(material, generic: set[str]) -> list[tuple[str, frozenset[str]]]:
@@ -113,8 +123,13 @@ def fingerprints(material) -> Fingerprints:
     generic = set(library)
     for text in (material.stub, material.public_probes or "", material.toml_text):
         generic.update(line.strip() for line in text.splitlines())
+    keep, own = rewrites.names_of_meaning(ref), rewrites.own_names(ref)
+    given = rewrites.given_trees([material.stub] + [p.read_text(encoding="utf-8") for p in library_files(material)
+                                                   if p.suffix == ".py"], keep, own)
     return Fingerprints(solution, hidden, set(material.hidden_tests), hashlib.sha256(ref.encode()).hexdigest(),
-                        ref_path, hidden_functions(material, generic))
+                        ref_path, hidden_functions(material, generic),
+                        rewrites.region_trees(ref, ref_path, authoring.regions(ref, ref_path)), given, keep, own,
+                        material.module_file)
 
 
 def text_lines(path: str, data: bytes):
@@ -165,7 +180,43 @@ def scan(files: dict[str, bytes], fp: Fingerprints) -> list[str]:
             elif s in fp.hidden:
                 problems.append(f"{where}: {s!r} is {fp.hidden[s]}")
         problems += _copied_functions(path, data, fp)
+        problems += rewritten(path, data, fp)
     return problems
+
+
+def code_blocks(path: str, data: bytes):
+    """(location prefix, first line number, code) of a Python file, or of each notebook code cell."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if path.endswith(".py"):
+        yield path, text
+    elif path.endswith(".ipynb"):
+        try:
+            nb = json.loads(text)
+        except ValueError:
+            return
+        for k, cell in enumerate(nb.get("cells", []) if isinstance(nb, dict) else [], 1):
+            if cell.get("cell_type") == "code":
+                source = cell.get("source", "")
+                yield f"{path} (cell {k}", "".join(source) if isinstance(source, list) else str(source)
+
+
+def rewritten(path: str, data: bytes, fp: Fingerprints) -> list[str]:
+    """A solution region's answer written another way (rewrites.py); the stub (given code) and
+    the vendored grading library are not public material of this kind."""
+    name = path.rsplit("/", 1)[-1]
+    if name == fp.module_file or "dlgrade/" in path or not fp.trees:
+        return []
+    out = []
+    for where, code in code_blocks(path, data):
+        keep = fp.keep | rewrites.names_of_meaning(code)
+        for line, segment, tree in rewrites.find(code, fp.trees, fp.given_trees, keep, fp.own):
+            loc = f"{where}, line {line})" if "(cell" in where else f"{where}:{line}"
+            out.append(f"{loc}: {segment!r} computes what {tree.where} computes, written another way "
+                       "(call the student's function instead)")
+    return out
 
 
 def _copied_functions(path: str, data: bytes, fp: Fingerprints) -> list[str]:

@@ -284,8 +284,12 @@ def readme(material, files: list[str]) -> str:
             "```bash", "pip install -r requirements.txt", "pytest", "```", "",
             f"`pytest` runs the public tests in `tests/` against your `{m}`, in this process, with the same checks "
             "and the same messages as the hidden graders that decide your grade. The hidden tests use other "
-            "inputs, check every value exactly and cover more cases, so passing the public tests is necessary, "
-            "not sufficient. A function you have not written yet shows as `... is not implemented yet`.", "",
+            "inputs and cover more cases; they compare your values with an independent computation to the "
+            "tolerances and with the types that the top of `tests/test_public.py` states, so passing the public "
+            "tests is necessary, not sufficient. A public check marked `gate` that only looks at a shape, a "
+            "property or a worked example earns its points in the grade only once the same function also gets "
+            "the hidden values right. A function you have not written yet shows as `... is not implemented yet`.",
+            "",
             f"`{material.module}.ipynb` imports your module and draws what it does: "
             f"`jupyter lab {material.module}.ipynb` (JupyterLab is in `requirements.txt`).", "",
             "## Rules", ""]

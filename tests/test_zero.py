@@ -1,0 +1,31 @@
+"""Answers that do no work earn nothing (tests/zero/README.md): for every assignment, a
+submission whose functions return trivial constants of the right shape and type, and one that
+hard-codes the public tests' answers, score 0 in total over every test, public ones included."""
+from pathlib import Path
+
+import pytest
+
+from dlgrade import assignments, runner
+
+ZERO = Path(__file__).parent / "zero"
+CASES = [(aid, p) for aid in assignments.all_ids() for p in sorted((ZERO / aid).glob("*.py"))]
+
+
+def test_every_assignment_has_a_constant_and_a_hard_coded_submission():
+    for aid in assignments.all_ids():
+        names = {p.stem for p in (ZERO / aid).glob("*.py")}
+        assert {"constants", "hardcoded_public"} <= names, f"tests/zero/{aid}/ has {sorted(names)}"
+
+
+@pytest.mark.parametrize("aid, path", [pytest.param(aid, p, marks=pytest.mark.xdist_group(f"zero-{aid}"))
+                                       for aid, p in CASES], ids=[f"{aid}:{p.stem}" for aid, p in CASES])
+def test_a_submission_that_does_no_work_scores_zero(aid, path, tmp_path):
+    (tmp_path / assignments.get(aid).module_file).write_text(path.read_text())
+    [result] = runner.grade_trusted_in_process(aid, [(tmp_path, None)])
+    assert result["tests"], result
+    earned = {t["name"]: t["score"] for t in result["tests"] if t["score"] > 0}
+    assert not earned, f"{aid}/{path.name} earned {earned}"
+    if path.stem == "hardcoded_public":
+        # the cheat is real: it passes public checks (which then earn nothing) ...
+        gated = [t for t in result["tests"] if t["visibility"] == "visible" and "earns points only once" in t["output"]]
+        assert gated, "the hard-coded answers pass no public check: the case proves nothing"
