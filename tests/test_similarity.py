@@ -262,7 +262,7 @@ def test_results_do_not_depend_on_the_hash_seed_or_the_number_of_processes(tmp_p
     a = assignments.get(aid)
     subs, _ = batch.discover(klass, a.module_file)
     one = similarity.run(a, subs, progress=False, jobs=1)
-    monkeypatch.setattr(similarity, "MIN_PER_PROCESS", 1)
+    monkeypatch.setattr(similarity.pairs, "MIN_PER_PROCESS", 1)
     two = similarity.run(a, subs, progress=False, jobs=2)
     assert one.pairs == two.pairs
     assert similarity.pairs_csv(one.pairs) == outs[0]
