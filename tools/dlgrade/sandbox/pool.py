@@ -240,7 +240,8 @@ class ZygoteWorker(launcher.Worker):
             self.kill_uid()
         limits = {f.name: getattr(self.limits, f.name) for f in dataclasses.fields(self.limits)}
         limits["core"] = 0
-        order = {"op": "fork", "uid": self.uid, "limits": limits, "env": self._env(tmp), "tmp_mb": self.limits.tmp_mb,
+        # bwrap --chdir sets PWD for a fresh worker: the same here
+        order = {"op": "fork", "uid": self.uid, "limits": limits, "env": dict(self._env(tmp), PWD=tmp), "tmp_mb": self.limits.tmp_mb,
                  "submission": f"/sandbox/kids/{self.root.name}/submission"}
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
