@@ -24,7 +24,12 @@ from dlgrade.submission import digest, read_module
 
 GRADER_TIMEOUT = 1800  # seconds for the whole trusted pytest run, a backstop behind the budgets
 # How every trusted grading run starts pytest (here and in grading/inprocess.py).
-PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--assert=plain", "--no-header", "-p", "no:randomly")
+# --tb=native: a failure's traceback is never shown to a student (the plugin reports its own message),
+# and pytest's own style re-parses the source of every frame, which cost seconds per failing submission.
+# no:unraisableexception: only the graders' own code runs here, and its clean-up runs gc.collect()
+# several times per run, a second or more with torch loaded.
+PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--assert=plain", "--no-header", "-p", "no:randomly", "--tb=native",
+               "-p", "no:unraisableexception")
 
 
 def grader_env() -> dict:
@@ -97,6 +102,7 @@ class JobGrader:
         self.proc: subprocess.Popen | None = None
         self.key = None
         self.graded = 0
+        self.last_answer: dict = {}  # the session's answer: its exit status, seconds spent
 
     def _ensure(self):
         key = tuple(os.environ.get(k) for k in SESSION_ENV)
@@ -149,6 +155,7 @@ class JobGrader:
                 return "the job's grader stopped"
             line += chunk
         self.graded += 1
+        self.last_answer = json.loads(line)
         return ""
 
     def close(self):

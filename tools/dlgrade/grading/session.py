@@ -23,10 +23,10 @@ tests/test_session.py checks that a class graded this way gets the scores of gra
 """
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
+import time
 
 TORCH_DEFAULT_SEED = 67280421310721  # torch's default generator seed in a fresh process
 
@@ -40,10 +40,10 @@ class Snapshot:
         self.numpy_errors = None
 
     def fresh_state(self, grader_root: str):
-        root = os.path.realpath(grader_root) + os.sep
+        roots = tuple({os.path.abspath(grader_root) + os.sep, os.path.realpath(grader_root) + os.sep})
         for name, module in list(sys.modules.items()):
             file = getattr(module, "__file__", None) or ""
-            if name == "conftest" or name.startswith("conftest.") or (file and os.path.realpath(file).startswith(root)):
+            if name == "conftest" or name.startswith("conftest.") or (isinstance(file, str) and file.startswith(roots)):
                 del sys.modules[name]
         sys.path[:] = self.path
         if dict(os.environ) != self.environ:
@@ -64,7 +64,6 @@ class Snapshot:
             torch.manual_seed(TORCH_DEFAULT_SEED)
             torch.set_default_dtype(torch.float32)
             torch.set_grad_enabled(True)
-        gc.collect()
 
 
 def main() -> int:
@@ -78,11 +77,15 @@ def main() -> int:
     try:
         for line in sys.stdin:
             order = json.loads(line)
+            start = time.monotonic()
             snapshot.fresh_state(order["grader_root"])
             os.chdir(order["cwd"])
+            fresh = time.monotonic()
             code = _run(pytest, order["args"], order["log"])
             os.chdir(snapshot.cwd)
-            os.write(answer_fd, (json.dumps({"done": True, "exit": code}) + "\n").encode())
+            answer = {"done": True, "exit": code, "fresh_state": round(fresh - start, 3),
+                      "pytest": round(time.monotonic() - fresh, 3)}
+            os.write(answer_fd, (json.dumps(answer) + "\n").encode())
     except KeyboardInterrupt:
         return 130
     finally:

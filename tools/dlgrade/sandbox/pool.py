@@ -176,6 +176,16 @@ def _move_fd(fd: int, target: int):
     return move
 
 
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (its pid cannot be reused before the zygote reaps it,
+    which it does only when we ask)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
 class _ForkedProcess:
     """What launcher.Worker needs of a Popen, for a child of the zygote."""
 
@@ -187,6 +197,8 @@ class _ForkedProcess:
         self.returncode = None
 
     def poll(self):
+        if self.returncode is None and self.pid > 0 and _running(self.pid):
+            return None  # (asked of the kernel: only the zygote, which reaps it, knows how it ended)
         if self.returncode is None:
             try:
                 self.returncode = self.zygote.ask({"op": "wait", "pid": self.ns_pid, "timeout": 0})["code"]
