@@ -115,7 +115,7 @@ def _become_child(order: dict, fds: list[int]):
             os.setresuid(uid, uid, uid)
         _drop_capabilities()
         LIBC.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # as a freshly exec'd worker: /proc/self is its own
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh Python
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         worker.main()
