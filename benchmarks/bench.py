@@ -316,6 +316,152 @@ def throughput(aid: str, size: int, jobs_list: list[int], workdir: Path) -> dict
             "totals": books[jobs_list[0]], "results": workdir / f"out-jobs{jobs_list[0]}"}
 
 
+# -- class runs: each submission alone vs one long-lived grader per job ---------------------------
+
+def _per_test(result: dict) -> list[tuple[str, float]]:
+    return [(t["name"], t["score"]) for t in result.get("tests") or []]
+
+
+def grade_each_alone(aid: str, subs: Path, parallel: int, sample: int | None = None) -> tuple[float, dict]:
+    """Every student (or the first `sample`) graded alone, as before issue 22: a fresh `dlgrade
+    grade` process (fresh trusted pytest, fresh sandboxed worker) per submission, `parallel` at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    students = sorted(p.name for p in subs.iterdir())[:sample]
+
+    def one(student):
+        _, proc = _run(DLGRADE + ["grade", aid, str(subs / student), "--json"], timeout=3600)
+        return student, _per_test(json.loads(proc.stdout))
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        scores = dict(pool.map(one, students))
+    return time.monotonic() - start, scores
+
+
+class JobMemory(MemorySampler):
+    """Per job: the trusted session's and the zygote's resident memory over the whole run."""
+
+    def __init__(self, interval: float = 0.5):
+        super().__init__(interval)
+        self.series: dict[int, list[tuple[str, int]]] = {}
+
+    @staticmethod
+    def _role(cmd: str) -> str | None:
+        if "dlgrade.grading.session" in cmd:
+            return "session"
+        if "harness/zygote.py" in cmd:
+            return "zygote"  # the zygote and its forked workers (same command line)
+        return None
+
+    def _scan(self):
+        super()._scan()
+        for pid, (role, _) in self.peaks.items():
+            try:
+                rss = next(int(ln.split()[1]) for ln in Path(f"/proc/{pid}/status").read_text().splitlines()
+                           if ln.startswith("VmRSS:"))
+            except (OSError, StopIteration):
+                continue
+            self.series.setdefault(pid, []).append((role, rss))
+
+    def growth(self, role: str) -> str:
+        """Resident memory of each long-lived process of `role`: median of its second and last tenth
+        (the first holds its start: imports, the first submission)."""
+        out = []
+        for pid, points in self.series.items():
+            values = [kb / 1024 for r, kb in points if r == role]
+            if len(values) < 20:
+                continue
+            tenth = max(1, len(values) // 10)
+            first, last = statistics.median(values[tenth:2 * tenth]), statistics.median(values[-tenth:])
+            out.append(f"{first:.0f} -> {last:.0f} MiB")
+        return ", ".join(out) or "n/a"
+
+
+def class_speed(aid: str, size: int, jobs: int, alone_parallel: int, workdir: Path, sample: int | None = None) -> dict:
+    """One generated class graded both ways in one run: each submission alone (`alone_parallel`
+    at a time) and as a class (`dlgrade grade --jobs N`: one trusted grader per job, workers forked
+    from a pre-warmed zygote); wall times and whether every per-test score is identical."""
+    subs = workdir / f"class-{aid}-{size}"
+    kinds = make_class(aid, size, subs, seed=size)
+    out = workdir / f"out-{aid}-{size}"
+    with Load() as load_alone:
+        alone_wall, alone = grade_each_alone(aid, subs, alone_parallel, sample) if alone_parallel else (None, None)
+    with Load() as load, JobMemory(0.5) as mem:
+        wall, proc = _run(DLGRADE + ["grade", aid, str(subs), "--out", str(out), "--jobs", str(jobs), "--force"],
+                          timeout=6 * 3600)
+    if proc.returncode != 0:
+        raise SystemExit(f"class run failed:\n{proc.stderr[-3000:]}")
+    graded = {p.name: _per_test(json.loads((out / p.name / "results.json").read_text())) for p in subs.iterdir()}
+    differ = sorted(s for s in (alone or {}) if graded[s] != alone[s])
+    mix: dict[str, int] = {}
+    for k in kinds.values():
+        key = "mistake" if k.startswith("mistake:") else k
+        mix[key] = mix.get(key, 0) + 1
+    peak = lambda role: mem.peak(role)[0]
+    n_alone = len(alone) if alone is not None else 0
+    return {"aid": aid, "size": size, "jobs": jobs, "alone_parallel": alone_parallel, "alone_wall": alone_wall,
+            "n_alone": n_alone, "compared_tests": sum(len(alone[s]) for s in alone) if alone else 0,
+            "wall": wall, "differ": differ, "compared": alone is not None, "mix": mix,
+            "tests": sum(len(v) for v in graded.values()), "load_alone": load_alone.describe(), "load": load.describe(),
+            "session_mb": peak("session"), "zygote_mb": peak("zygote"), "session_growth": mem.growth("session"),
+            "zygote_growth": mem.growth("zygote"), "sessions": mem.peak("session")[2]}
+
+
+def class_markdown(rows: list[dict], started: str, note: str) -> str:
+    out = ["## Class runs: every submission alone vs one trusted grader per job (issue 22)", "",
+           f"Measured {started}, each class graded both ways in the same run, side by side. *Alone*: a fresh "
+           "`dlgrade grade ASSIGNMENT STUDENT --json` per submission (fresh CLI, fresh trusted pytest, fresh "
+           "sandboxed worker importing torch), as every submission was graded before; *class*: "
+           "`dlgrade grade ASSIGNMENT CLASS --out OUT --jobs N --force`, one long-lived trusted grader per job "
+           "(grading/session.py), every submission in its own sandboxed worker forked from the job's pre-warmed "
+           "zygote (sandbox/pool.py). Classes are generated (reference, stub, catalog mistakes; every file unique).",
+           "", note, "",
+           "| class | alone | class run | speed-up | per-test scores identical | peak MiB per job: trusted grader / zygote+worker | "
+           "resident MiB per trusted grader, 2nd -> last tenth of the run | load (alone; class) |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        mix = ", ".join(f"{n} {k}" for k, n in sorted(r["mix"].items()))
+        n = r["n_alone"]
+        each_alone = r["alone_wall"] / n if n else None
+        alone = (f"{r['alone_wall']:.0f} s for {'all ' if n == r['size'] else 'the first '}{n} ({each_alone:.2f} s each, "
+                 f"{'one at a time' if r['alone_parallel'] == 1 else str(r['alone_parallel']) + ' at a time'})"
+                 if n else "not run")
+        speed = (f"**{each_alone / (r['wall'] / r['size']):.2f}x**" + ("" if n == r["size"] else " (per submission)")
+                 if n else "-")
+        same = ("not compared" if not n else
+                f"**yes**, all {r['compared_tests']} per-test scores of {'all' if n == r['size'] else 'the first'} {n}"
+                if not r["differ"] else f"**NO**: {', '.join(r['differ'][:5])}")
+        out.append(f"| {r['size']} {r['aid']} ({mix}) | {alone} | {r['wall']:.0f} s with --jobs {r['jobs']} "
+                   f"({r['wall'] / r['size']:.2f} s each) | {speed} | {same} | {r['session_mb']:.0f} / {r['zygote_mb']:.0f} | "
+                   f"{r['session_growth']} | {r['load_alone']}; {r['load']} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def class_main(argv=None) -> int:
+    """`bench.py classes [SPEC ...]`: SPEC = AID:SIZE:ALONE[:SAMPLE] (ALONE: 0 none, 1 one at a time,
+    2 two at a time; SAMPLE: grade only the first SAMPLE students alone); appends each row to --out as soon as it is measured (a long run leaves what it got)."""
+    p = argparse.ArgumentParser(description="dlgrade class benchmark (issue 22)")
+    p.add_argument("specs", nargs="*", default=["decoding:24:1", "gradient_descent:200:2", "decoding:500:0",
+                                                 "decoding:200:2"])
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--out", default=str(REPO / "benchmarks" / "CLASSES.md"))
+    p.add_argument("--note", default="")
+    args = p.parse_args(argv)
+    started = time.strftime("%Y-%m-%d %H:%M %Z")
+    rows = []
+    for spec in args.specs:
+        aid, size, alone, *sample = spec.split(":")
+        with tempfile.TemporaryDirectory(prefix="dlgrade-bench-") as tmp:
+            r = class_speed(aid, int(size), args.jobs, int(alone), Path(tmp), int(sample[0]) if sample else None)
+        rows.append(r)
+        print(f"{spec}: alone {r['alone_wall']}, class {r['wall']:.1f}s, differ {r['differ'][:5]}, "
+              f"session {r['session_mb']:.0f} MiB {r['session_growth']}; {r['load']}", file=sys.stderr, flush=True)
+        Path(args.out).write_text(class_markdown(rows, started, args.note))
+    return 0
+
+
 def otter_compare(aid: str, subs: Path, totals: dict[str, str], graded: Path, dlgrade_each: float, sample: int,
                   workdir: Path) -> str:
     """`otter run` on the first `sample` students of the class, through the release's otter export:
@@ -487,4 +633,6 @@ def kept_sections(path: Path) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["classes"]:
+        sys.exit(class_main(sys.argv[2:]))
     sys.exit(main())

@@ -9,8 +9,9 @@ from dlgrade import assignments, results, runner
 
 @pytest.fixture(scope="session")
 def grade():
-    """grade(aid, folder_or_zip, **kw) -> Gradescope results dict, through the sandbox."""
-    return runner.grade
+    """grade(aid, folder_or_zip, **kw) -> Gradescope results dict, through the sandbox (a long-lived
+    trusted grader and pre-warmed workers: runner.grade_in_job, with runner.grade's results)."""
+    return runner.grade_in_job
 
 
 @pytest.fixture

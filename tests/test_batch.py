@@ -242,18 +242,21 @@ def graded_class(tmp_path_factory):
                 (subs / "erin" / "gradient-descent.py").write_text("misnamed\n")
                 found, notes = batch.discover(subs, MODULE)
                 intervals = []   # (start, end) of every grading, to see how many ran at once
-                grade = runner.grade
+                grade = runner.JobGrader.grade  # each job's long-lived grader grades its submissions
+                graders = set()
 
-                def timed(*args, **kwargs):
+                def timed(self, *args, **kwargs):
                     start = time.monotonic()
+                    graders.add(id(self))
                     try:
-                        return grade(*args, **kwargs)
+                        return grade(self, *args, **kwargs)
                     finally:
                         intervals.append((start, time.monotonic()))
 
-                mp.setattr(runner, "grade", timed)
+                mp.setattr(runner.JobGrader, "grade", timed)
                 summary = batch.ClassGrader(AID, out, jobs=2, progress=False).run(found, notes)
-                mp.setattr(runner, "grade", grade)
+                mp.setattr(runner.JobGrader, "grade", grade)
+                assert len(graders) <= 2  # one trusted grader per job, not one per submission
                 assert not summary.interrupted
                 (root / "done").write_text(json.dumps({"intervals": intervals}))
         yield subs, out
@@ -373,7 +376,10 @@ def test_write_atomic_leaves_nothing_behind_when_interrupted(tmp_path, monkeypat
 
 
 def _worker_running_in(tmp: Path) -> bool:
-    """A sandboxed worker whose folder is in `tmp` is alive (its command line names both)."""
+    """A sandboxed worker whose folder is in `tmp` is alive (its command line names both), or one
+    forked from a job's zygote (sandbox/pool.py) whose folder is there."""
+    if list(tmp.glob("dlgrade-zygote-*/kids/kid-*")):
+        return True
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             cmd = cmdline.read_bytes().decode(errors="replace")

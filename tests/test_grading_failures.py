@@ -90,7 +90,7 @@ def test_a_class_run_lists_a_grading_failure_as_not_graded_and_exits_3(tmp_path,
         raise runner.GradingFailed("grading gradient_descent failed (not the submission's fault): no torch")
 
     monkeypatch.setattr(runner, "preflight", lambda aid: None)
-    monkeypatch.setattr(runner, "grade", fail)
+    monkeypatch.setattr(runner.JobGrader, "grade", lambda self, aid, submission, **kw: fail(aid, submission))
     args = type("Args", (), dict(assignment="gradient_descent", submission=str(classroom), out=str(tmp_path / "out"),
                                  jobs=1, force=False, time_budget=None))()
     assert batch.cli(args) == 3

@@ -21,9 +21,11 @@ The layouts may be mixed in one folder (Canvas files beside per-student folders)
 `__MACOSX` and `__pycache__` are ignored, and so are loose files that are neither zips nor
 Canvas-named.
 
-Each submission is graded by `runner.grade` (its own trusted pytest process and sandboxed worker),
---jobs of them at a time on a thread pool, so a submission that crashes, hangs or floods output
-costs only its own slot and time limit. Written per student, each atomically:
+Each of --jobs pool threads grades submission after submission in its own long-lived trusted
+process (`runner.JobGrader`: grading/session.py), each submission in its own sandboxed worker
+forked from that job's pre-warmed zygote (sandbox/pool.py), with the per-test results of grading
+it alone (`runner.grade`); a submission that crashes, hangs or floods output costs only its own
+slot and time limit. Written per student, each atomically:
     OUTDIR/<student>/feedback.md     what passed, what failed and the hints (written first)
     OUTDIR/<student>/results.json    Gradescope results (written last: it marks the student done)
 then OUTDIR/gradebook.csv and OUTDIR/report.html (report.py) for every submission found.
@@ -330,6 +332,18 @@ class ClassGrader:
         self.version = runner.grader_version(aid)
         launcher.mechanisms()  # probe the sandbox once, before the threads start
         runner.preflight(aid)  # a machine that cannot grade stops here, before anyone gets a zero
+        self._local = threading.local()
+        self._graders: list = []
+        self._graders_lock = threading.Lock()
+
+    def _job(self):
+        """This pool thread's trusted grader: one long-lived process per job (runner.JobGrader)."""
+        job = getattr(self._local, "grader", None)
+        if job is None:
+            job = self._local.grader = self.runner.JobGrader()
+            with self._graders_lock:
+                self._graders.append(job)
+        return job
 
     # one submission, on a pool thread
     def grade_one(self, sub: Submission, progress: Progress) -> Entry | None:
@@ -361,7 +375,7 @@ class ClassGrader:
         try:
             with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
                 (Path(tmp) / module_file).write_bytes(source)
-                result = self.runner.grade(self.assignment.id, Path(tmp), time_budget=self.time_budget)
+                result = self._job().grade(self.assignment.id, Path(tmp), time_budget=self.time_budget)
         except Exception as e:  # grading failed, not the student: listed as not graded, never a zero
             if self.stopping.is_set():
                 progress.abandoned()
@@ -433,6 +447,9 @@ class ClassGrader:
                         entries[entry.student] = entry
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            for job in self._graders:
+                job.close()
+            self._graders.clear()
             progress.close()
             restore()
         ordered = [entries[s.student] for s in submissions if s.student in entries]

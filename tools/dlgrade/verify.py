@@ -33,7 +33,7 @@ class Outcome:
 
 
 def _grade(aid: str, folder: Path) -> dict:
-    return runner.grade(aid, folder)
+    return runner.grade_in_job(aid, folder)  # long-lived graders, pre-warmed workers: same results
 
 
 def check_reference(aid: str) -> Outcome:
@@ -58,7 +58,7 @@ def defined_names(mistake: mistakes.Mistake) -> list[str]:
 def check_mistake(mistake: mistakes.Mistake, quick: bool = False) -> Outcome:
     """Grade one catalog entry in the sandbox; `quick` stops at the first test that catches it."""
     with tempfile.TemporaryDirectory(prefix="dlgrade-verify-") as tmp:
-        r = runner.grade(mistake.assignment, mistake.write(Path(tmp)), until=mistake.expect if quick else None)
+        r = runner.grade_in_job(mistake.assignment, mistake.write(Path(tmp)), until=mistake.expect if quick else None)
     return judge(mistake, r)
 
 

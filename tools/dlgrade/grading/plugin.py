@@ -113,9 +113,12 @@ class _State:
             budget = opt("--dlgrade-time-budget") or assignment.spec.get("time_budget", 600)
             from dlgrade.sandbox.launcher import Limits
 
+            from dlgrade.sandbox import pool
+
             limits = Limits(call_timeout=assignment.spec.get("call_timeout", 30.0))
-            return SandboxTransport(Path(opt("--dlgrade-submission")) / filename, assignment.worker_config(),
-                                    limits, budget)
+            module_file, config = Path(opt("--dlgrade-submission")) / filename, assignment.worker_config()
+            # in a job's long-lived grader (grading/session.py), workers are forked from a zygote
+            return SandboxTransport(module_file, config, limits, budget, pool.factory(module_file, config, limits))
         if opt("--dlgrade-local"):
             candidates = [Path(opt("--dlgrade-local")) / filename]
         else:

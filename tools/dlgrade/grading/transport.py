@@ -213,6 +213,7 @@ class LocalTransport:
         overrides = limit_overrides()
         self.call_timeout = overrides.get("call_timeout", 30.0)
         self.call_timeout_cap = overrides.get("call_timeout_cap", 0.0)
+        self.timed_out: dict[str, str] = {}
 
     def _load(self):
         if self._module is None and self._import_error is None:
@@ -226,6 +227,9 @@ class LocalTransport:
         return self._import_error
 
     def run(self, request, label, timeout):
+        earlier = _timed_out_before(self.timed_out, request)
+        if earlier:  # as the sandbox does (_timed_out_before)
+            return {"ok": False, "warnings": [], "error": {"type": "Timeout", "worker": "timeout", "message": earlier}}
         failed = self._load()
         if not failed and self.rules.blocked and self._import_error is None:
             blocked = self.rules.blocked_in(self._module)  # a module imported before the rules applied (a notebook)
@@ -259,6 +263,7 @@ class LocalTransport:
             except _CallTimeout:
                 reply = {"ok": False, "error": {"type": "Timeout", "worker": "timeout", "message": _worker_failure(
                     "timeout", "", label, limit)}}
+                self.timed_out.setdefault(request["name"], reply["error"]["message"])
             except Exception as exc:
                 reply = {"ok": False, "error": _describe(exc, str(self.module_file))}
         reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught[:20]]
@@ -271,7 +276,7 @@ class LocalTransport:
 class SandboxTransport:
     """Out-of-process: every call runs in a sandboxed worker; crashes and hangs restart it."""
 
-    def __init__(self, module_file: Path, config: dict, limits=None, time_budget: float = 600.0):
+    def __init__(self, module_file: Path, config: dict, limits=None, time_budget: float = 600.0, worker_factory=None):
         from dlgrade.sandbox import launcher
 
         self._launcher = launcher
@@ -280,6 +285,9 @@ class SandboxTransport:
         self.probes_source = config.get("probes")
         self.limits = limits or launcher.Limits()
         self.budget_left = time_budget
+        # fresh workers by default; a job grading many submissions forks them from its zygote (sandbox/pool.py)
+        self._new_worker = worker_factory or (lambda: launcher.Worker(self.module_file, self.config, self.limits))
+        self.timed_out: dict[str, str] = {}  # function or probe name -> why it was stopped
         self.worker = None
         self.import_error: dict | None = None
         self.mechanisms = launcher.describe_mechanisms()
@@ -289,7 +297,7 @@ class SandboxTransport:
         """Spawn the first worker now, so that it imports while the trusted side collects the tests
         (_ensure then waits for its first reply). A failure here is left for _ensure to redo."""
         if self.worker is None:
-            worker = self._launcher.Worker(self.module_file, self.config, self.limits)
+            worker = self._new_worker()
             try:
                 worker.spawn()
             except self._launcher.WorkerError:
@@ -311,7 +319,7 @@ class SandboxTransport:
         else:
             if self.worker is not None:
                 self.worker.dispose()
-            self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
+            self.worker = self._new_worker()
         start = time.monotonic()
         reply = self._start_worker()
         self.budget_left -= time.monotonic() - start
@@ -345,6 +353,9 @@ class SandboxTransport:
         if self.budget_left <= 0:
             return {"ok": False, "warnings": [], "error": {"type": "TimeBudgetExceeded",
                     "message": "not run: your code used up the time allowed for the whole submission"}}
+        earlier = _timed_out_before(self.timed_out, request)
+        if earlier:
+            return {"ok": False, "warnings": [], "error": {"type": "Timeout", "worker": "timeout", "message": earlier}}
         failed = self._ensure()
         if failed:
             return {"ok": False, "error": failed, "warnings": []}
@@ -360,13 +371,29 @@ class SandboxTransport:
                                "forbidden": e.kind == "forbidden"}}
         finally:
             self.budget_left -= time.monotonic() - start
+        if not reply["ok"] and type(reply.get("error")) is dict and reply["error"].get("worker") == "timeout":
+            self.timed_out.setdefault(request["name"], _worker_failure("timeout", "", label, limit))
         reply["output"] = self.worker.take_output() if self.worker is not None else ""
         return reply
+
 
     def close(self):
         if self.worker is not None:
             self.worker.dispose()
             self.worker = None
+
+
+def _timed_out_before(timed_out: dict[str, str], request) -> str | None:
+    """Why this request is not run at all: it needs a function (or probe; or a probe guarded as a
+    function) that already ran out of time in an earlier test. Failing it at once, instead of
+    waiting for another timeout, makes an infinite loop cost one call limit rather than one per
+    test. It depends only on which calls timed out, never on how long anything took."""
+    names = [request["name"]] + (list(request.get("guard_as") or []) if request["op"] == "probe" else [])
+    for name in names:
+        if name in timed_out:
+            why = timed_out[name].removeprefix("did not finish")
+            return f"was not run: {name} timed out in an earlier test (it did not finish{why})"
+    return None
 
 
 def _worker_failure(kind: str, detail: str, label: str, limit=None) -> str:

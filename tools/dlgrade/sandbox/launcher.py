@@ -44,6 +44,8 @@ from .processes import _LIVE, _become_subreaper, _descendants, _kill_orphans, _n
 from .uids import PROBE_UID, UID_BASE, UID_SLOTS, _claim_uid, _drop  # noqa: F401
 
 HARNESS = Path(__file__).resolve().parent
+# What the sandboxed worker runs: copied into its own folder (it may import nothing else of dlgrade).
+HARNESS_FILES = ("worker.py", "codec.py", "rules.py", "seccomp.py", "landlock.py")
 
 
 class WorkerError(Exception):
@@ -105,7 +107,7 @@ class Worker:
     def _prepare(self, module_file: Path):
         for sub in ("harness", "submission", "tmp"):
             (self.root / sub).mkdir()
-        for name in ("worker.py", "codec.py", "rules.py", "seccomp.py", "landlock.py"):
+        for name in HARNESS_FILES:
             shutil.copyfile(HARNESS / name, self.root / "harness" / name)
         shutil.copyfile(module_file, self.root / "submission" / f"{self.module_name}.py")
         # Only this worker's uid may enter (another student's worker must not read this submission).
