@@ -35,230 +35,48 @@ Resumable: a student whose results.json has the same assignment, grader version
 An interrupt (Ctrl-C, SIGTERM) stops the trusted graders in flight and throws their results away,
 so no student is ever recorded with a score an interrupted grader produced.
 """
+
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
-import re
 import signal
 import sys
 import tempfile
 import threading
 import time
 import traceback
-import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from dlgrade import assignments, results
 from dlgrade.progress import Progress, clock
 from dlgrade.sandbox import processes
-from dlgrade.submission import SubmissionError, _regular_file, digest, read_module
+from dlgrade.submission import SubmissionError, digest
 
-GRADESCOPE_METADATA = "submission_metadata.yml"
-CANVAS_NAME = re.compile(r"^(?P<login>[A-Za-z0-9-]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
-RESERVED = {"gradebook.csv", "report.html", "similarity"}  # names in OUTDIR beside the students'
-SKIP_DIRS = {"__MACOSX", "__pycache__"}
-
-
-# -- finding the submissions -------------------------------------------------------------------
-
-@dataclass
-class Submission:
-    student: str             # unique, safe as a folder name
-    origin: Path             # the folder, zip or file the module is read from
-    layout: str              # "folder", "zip", "gradescope" or "canvas"
-    info: dict = field(default_factory=dict)  # name, email, sid, LMS ids, late
-
-    def read(self, module_file: str) -> bytes:
-        """The module's bytes (raises SubmissionError when it is missing or unreadable)."""
-        if self.layout == "canvas" and not self.origin.is_dir() and not _is_zip(self.origin):
-            return _regular_file(self.origin)
-        return read_module(self.origin, module_file)
-
-
-def is_class(path: Path, module_file: str) -> bool:
-    """True when `path` is a folder of submissions rather than one submission (see the module doc)."""
-    path = Path(path)
-    return path.is_dir() and not os.path.lexists(path / module_file)
-
-
-def discover(folder: Path, module_file: str, exclude: Path | None = None) -> tuple[list[Submission], list[str]]:
-    """Every submission in a class folder, sorted by student id, and notes on what was ignored.
-
-    `exclude`: a folder inside it never taken for a student (the output folder, when it is there)."""
-    folder = Path(folder)
-    exclude = Path(exclude).resolve() if exclude is not None else None
-    found: list[Submission] = []
-    notes: list[str] = []
-    taken: set[Path] = set()
-    if (folder / GRADESCOPE_METADATA).is_file():
-        for sub in _gradescope(folder, notes):
-            found.append(sub)
-            taken.add(sub.origin)
-    canvas: dict[str, list[tuple[int, int, Path, re.Match]]] = {}
-    for entry in sorted(folder.iterdir()):
-        name = entry.name
-        if entry in taken or name.startswith(".") or name in SKIP_DIRS or name == GRADESCOPE_METADATA:
-            continue
-        if exclude is not None and entry.resolve() == exclude:
-            continue
-        if entry.is_symlink():
-            notes.append(f"ignored {name}: a symlink")
-            continue
-        m = CANVAS_NAME.match(name)
-        if m and entry.is_file():
-            canvas.setdefault(f"{m['login']}_{m['user']}", []).append((int(m["sub"]), _copy_number(m["file"]), entry, m))
-        elif entry.is_dir():
-            found.append(Submission(name, entry, "folder"))
-        elif _is_zip(entry):
-            found.append(Submission(entry.name[:-4] if name.lower().endswith(".zip") else entry.stem, entry, "zip"))
-        else:
-            notes.append(f"ignored {name}: not a folder, a .zip or a Canvas-named file")
-    for student, files in canvas.items():
-        found.append(_canvas_pick(student, files, module_file))
-    return _unique(found, notes), notes
-
-
-def class_submissions(folder: Path, module_file: str, exclude: Path | None = None) -> tuple[list[Submission], list[str]]:
-    """`discover` for a command that needs a class (dlgrade similarity): a SubmissionError that says
-    what is wrong when `folder` is missing, a file, one submission, or holds no submission."""
-    folder = Path(folder)
-    if not folder.exists():
-        raise SubmissionError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        if folder.suffix.lower() == ".zip" and not zipfile.is_zipfile(folder):
-            raise SubmissionError(f"{folder}: not a readable zip, and a class is a folder of submissions")
-        raise SubmissionError(f"{folder}: a class is a folder of submissions (unzip a downloaded export first)")
-    if not is_class(folder, module_file):
-        raise SubmissionError(f"{folder}: {module_file} at its top level makes it one submission, not a class")
-    subs, notes = discover(folder, module_file, exclude)
-    if not subs:
-        raise SubmissionError(f"{folder}: an empty class (no student folder, .zip or Canvas-named file in it)")
-    return subs, notes
-
-
-def _is_zip(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() == ".zip"
-
-
-def _copy_number(filename: str) -> int:
-    m = re.search(r"-(\d+)(\.[^.]*)?$", filename)
-    return int(m.group(1)) if m else 0
-
-
-def _canvas_pick(student: str, files, module_file: str) -> Submission:
-    stem, ext = os.path.splitext(module_file)
-    module = re.compile(rf"^{re.escape(stem)}(-\d+)?{re.escape(ext)}$")
-    ranked = sorted(files, key=lambda f: (bool(module.match(f[3]["file"])), _is_zip(f[2]), f[0], f[1]))
-    sub_id, _, path, m = ranked[-1]
-    info = {"lms": "canvas", "lms_user_id": m["user"], "lms_submission_id": str(sub_id), "late": bool(m["late"]),
-            "file": m["file"]}
-    if not module.match(m["file"]) and not _is_zip(path):
-        info["problem"] = f"no {module_file} among {', '.join(sorted(f[3]['file'] for f in files))}"
-    return Submission(student, path, "canvas", info)
-
-
-def _gradescope(folder: Path, notes: list[str]) -> list[Submission]:
-    meta = parse_gradescope_metadata((folder / GRADESCOPE_METADATA).read_text(encoding="utf-8", errors="replace"))
-    subs = []
-    for key, entry in meta.items():
-        path = folder / key
-        if not path.is_dir() or path.is_symlink():
-            notes.append(f"{GRADESCOPE_METADATA} lists {key}, but there is no such folder")
-            continue
-        people = entry.get("submitters") or [{}]
-        first = people[0]
-        student = first.get("sid") or (first.get("email") or "").split("@")[0] or key
-        info = {"lms": "gradescope", "lms_submission_id": key.removeprefix("submission_"),
-                "name": "; ".join(p.get("name", "") for p in people if p.get("name")),
-                "email": "; ".join(p.get("email", "") for p in people if p.get("email")),
-                "sid": "; ".join(p.get("sid", "") for p in people if p.get("sid"))}
-        if entry.get("created_at"):
-            info["created_at"] = entry["created_at"]
-        subs.append(Submission(student, path, "gradescope", info))
-    return subs
-
-
-def parse_gradescope_metadata(text: str) -> dict[str, dict]:
-    """The parts of Gradescope's submission_metadata.yml we use, without a YAML library.
-
-    submission_123:                 -> {"submission_123": {"submitters": [{"name":..., "sid":...,
-      :submitters:                        "email":...}], "created_at": "..."}}
-      - :name: Jane Doe
-        :sid: '1001'
-        :email: jane@example.edu
-      :created_at: 2024-02-01 12:00:00 -0800
-    """
-    out: dict[str, dict] = {}
-    current = None
-    block_indent = None  # indentation of the `:submitters:` key while inside its list
-    for raw in text.splitlines():
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        indent = len(raw) - len(raw.lstrip(" "))
-        line = raw.strip()
-        if indent == 0:
-            key = line.rstrip(":").strip().strip("'\"")
-            current = out.setdefault(key, {"submitters": []}) if line.endswith(":") else None
-            block_indent = None
-            continue
-        if current is None:
-            continue
-        item = line.startswith("- ")
-        body = line[2:].strip() if item else line
-        m = re.match(r"^:?([A-Za-z_]+):\s*(.*)$", body)
-        if not m:
-            continue
-        key, value = m.group(1), _yaml_scalar(m.group(2))
-        if key == "submitters":
-            block_indent = indent
-            continue
-        if block_indent is not None and (indent > block_indent or (item and indent >= block_indent)):
-            if item:
-                current["submitters"].append({})
-            if current["submitters"] and key in ("name", "sid", "email"):
-                current["submitters"][-1][key] = value
-            continue
-        block_indent = None
-        if key == "created_at":
-            current["created_at"] = value
-    return out
-
-
-def _yaml_scalar(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        value = value[1:-1]
-    return "" if value in ("~", "null") else value
-
-
-def safe_id(student: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9._@+-]", "_", student.strip()).strip(".") or "_"
-    return f"_{s}" if s in RESERVED else s
-
-
-def _unique(found: list[Submission], notes: list[str]) -> list[Submission]:
-    seen: set[str] = set()
-    out = []
-    for sub in sorted(found, key=lambda s: (safe_id(s.student), str(s.origin))):
-        base = safe_id(sub.student)
-        sid, n = base, 1
-        while sid.lower() in seen:  # case-insensitive: OUTDIR may live on such a filesystem
-            n += 1
-            sid = f"{base}-{n}"
-        if sid != sub.student:
-            if sid != base:
-                notes.append(f"two submissions for {sub.student!r}: {sub.origin.name} is graded as {sid!r}")
-            sub.info.setdefault("original_id", sub.student)
-        seen.add(sid.lower())
-        sub.student = sid
-        out.append(sub)
-    return out
-
+from .layouts import (  # noqa: F401
+    CANVAS_NAME,
+    GRADESCOPE_METADATA,
+    RESERVED,
+    SKIP_DIRS,
+    Submission,
+    _canvas_pick,
+    _copy_number,
+    _gradescope,
+    _has_module,
+    _is_zip,
+    _layouts,
+    _unique,
+    _yaml_scalar,
+    class_submissions,
+    discover,
+    is_class,
+    parse_gradescope_metadata,
+    safe_id,
+)
+from .outputs import WEAK_NOTE, _column_names, _score, _vis, feedback_markdown, gradebook_columns, gradebook_csv  # noqa: F401
 
 # -- grading -----------------------------------------------------------------------------------
 
@@ -486,83 +304,6 @@ class ClassGrader:
         return lambda: signal.signal(signal.SIGTERM, old)
 
 
-def _score(result: dict) -> str:
-    return results.totals(result).text()
-
-
-# -- outputs -----------------------------------------------------------------------------------
-
-def feedback_markdown(assignment, student: str, result: dict) -> str:
-    tests = result.get("tests") or []
-    lines = [f"# {assignment.title}: feedback for {student}", ""]
-    mechanisms = (result.get("extra_data") or {}).get("mechanisms") or {}
-    if mechanisms.get("filesystem_isolated") is False:
-        lines += [f"> **{WEAK_NOTE}**", ""]
-    if not tests:
-        lines += [f"**Score: {result.get('score', 0):g}**", "", result.get("output", "").strip() or "No tests ran.", ""]
-        return "\n".join(lines)
-    failed = [t for t in tests if t["status"] != "passed"]
-    passed = [t for t in tests if t["status"] == "passed"]
-    lines += [f"**Score: {results.totals(result).text(' / ')}**, {len(passed)} of {len(tests)} tests passed.", ""]
-    if failed:
-        lines += [f"## What failed ({len(failed)})", ""]
-        for t in failed:
-            lines += [f"### {t['number']}. {t['name']}: {results.score_text(t)}{_vis(t)}", ""]
-            text = (t.get("output") or "").strip() or "failed (no message)"
-            fence = "````" if "```" in text else "```"
-            lines += [fence, text, fence, ""]
-    if passed:
-        lines += [f"## What passed ({len(passed)})", ""]
-        lines += [f"- {t['number']}. {t['name']}: {results.score_text(t)}{_vis(t)}" for t in passed]
-        lines.append("")
-    extra = result.get("extra_data") or {}
-    lines += ["---", f"Graded by dlgrade (grader {extra.get('grader_version', '?')}, "
-              f"submission sha256 {str(extra.get('submission_sha256') or '?')[:12]}). {result.get('output', '')}".rstrip(), ""]
-    return "\n".join(lines)
-
-
-WEAK_NOTE = ("Graded with weak isolation (no bubblewrap, no Landlock): the instructor allowed it for a machine "
-             "that holds nothing but the graders")
-
-
-def _vis(test: dict) -> str:
-    return "" if test.get("visibility") == "visible" else f" ({test.get('visibility')} test)"
-
-
-def gradebook_columns(entries: list[Entry]) -> list[str]:
-    """Test names in manifest order (from the result with the most tests), unique."""
-    best = max((e.result.get("tests") or [] for e in entries), key=len, default=[])
-    return _column_names(best)
-
-
-def _column_names(tests: list[dict]) -> list[str]:
-    names = [t["name"] for t in tests]
-    return [f"{t['number']}. {t['name']}" if names.count(t["name"]) > 1 else t["name"] for t in tests]
-
-
-def gradebook_csv(entries: list[Entry]) -> str:
-    columns = gradebook_columns(entries)
-    lms = any(e.submission.info.get("lms") for e in entries)
-    head = ["student"] + (["name", "email", "lms_user_id", "lms_submission_id", "late"] if lms else [])
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    # extra_credit: what of the total is extra credit; grader_version: which graders made the row
-    w.writerow(head + columns + ["total", "max_score", "status", "extra_credit", "grader_version"])
-    for e in entries:
-        info = e.submission.info
-        row = [e.student]
-        if lms:
-            row += [info.get("name", ""), info.get("email", ""), info.get("lms_user_id", info.get("sid", "")),
-                    info.get("lms_submission_id", ""), "yes" if info.get("late") else ""]
-        tests = e.result.get("tests") or []
-        by_name = dict(zip(_column_names(tests), tests))
-        row += [f"{by_name[c]['score']:g}" if c in by_name else "" for c in columns]
-        status = "graded" if tests else f"not graded: {(e.result.get('extra_data') or {}).get('error', e.result.get('output', ''))}"
-        row += [f"{e.result.get('score', 0):g}", f"{results.max_score(e.result):g}" if tests else "", status,
-                f"{results.totals(e.result).extra:g}" if tests else "",
-                (e.result.get("extra_data") or {}).get("grader_version", "")]
-        w.writerow(row)
-    return buf.getvalue()
 
 
 # -- command line ------------------------------------------------------------------------------
@@ -619,18 +360,4 @@ def no_out_message(assignment, path: Path, subs: list[Submission], gradable: lis
             f"submission, give its folder, .zip or {mf} (e.g. {examples})")
 
 
-def _has_module(sub: Submission, module_file: str) -> bool:
-    try:
-        if sub.info.get("problem"):
-            return False
-        sub.read(module_file)
-        return True
-    except SubmissionError:
-        return False
 
-
-def _layouts(subs: list[Submission]) -> str:
-    counts: dict[str, int] = {}
-    for s in subs:
-        counts[s.layout] = counts.get(s.layout, 0) + 1
-    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
