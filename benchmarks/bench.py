@@ -368,7 +368,7 @@ class JobMemory(MemorySampler):
         """Resident memory of each long-lived process of `role`: median of its second and last tenth
         (the first holds its start: imports, the first submission)."""
         out = []
-        for pid, points in self.series.items():
+        for _pid, points in self.series.items():
             values = [kb / 1024 for r, kb in points if r == role]
             if len(values) < 20:
                 continue

@@ -12,8 +12,8 @@ points, the grader is wrong (a tolerance or a check tighter than the contract), 
 import ast
 
 import pytest
-
 from conftest import REPO, reference_source
+
 from dlgrade import assignments, runner
 
 FOLDER = REPO / "tests" / "alternatives"

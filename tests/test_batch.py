@@ -15,10 +15,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import reference_source
 
 from dlgrade import assignments, batch, mistakes, results, runner
 from dlgrade.submission import SubmissionError
-from conftest import reference_source
 
 AID = "gradient_descent"
 MODULE = "gradient_descent.py"

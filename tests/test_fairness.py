@@ -27,8 +27,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import REPO, reference_source
+
 from dlgrade import assignments, batch, mistakes, regrade, results, runner, verify
 from dlgrade.release import nbgrader_export
 

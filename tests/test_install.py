@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 AID = "gradient_descent"

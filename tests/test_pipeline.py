@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import full_marks, reference_source
 
 from dlgrade import assignments, authoring, results, runner, verify
-from conftest import full_marks, reference_source
 
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
 IDS = assignments.all_ids()

@@ -19,8 +19,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import reference_source
+
 from dlgrade import assignments, authoring, results, runner
 
 IDS = assignments.all_ids()

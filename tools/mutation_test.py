@@ -9,7 +9,8 @@ are rewritten only with --update-report.
     .venv/bin/python tools/mutation_test.py [ID ...] [--jobs 2] [--update-report]
 
 Mutants are our own code, so they run the graders in-process (`--dlgrade-local`, many mutants
-per process), each stopping at its first failure; results are cached by mutant source and grader version in .mutation-cache/, so a rerun after
+per process), each stopping at its first failure; results are cached by mutant source and grader version in
+.mutation-cache/, so a rerun after
 strengthening a grader only re-tests what changed.
 """
 from __future__ import annotations

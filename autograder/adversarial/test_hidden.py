@@ -70,7 +70,7 @@ def checkpoint_file() -> Path:
     raise FileNotFoundError(f"{CHECKPOINT} not found (run tools/build_pretrained.py)")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _states():
     with np.load(checkpoint_file(), allow_pickle=False) as arrays:
         cnn = {name: torch.from_numpy(arrays[name].copy()) for name in arrays.files}
@@ -94,7 +94,7 @@ def grads_before(which, seed=21):
             if k.endswith(("weight", "bias"))}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _digits():
     images, target = sklearn_digits()
     keep = np.flatnonzero(target < 5)

@@ -146,7 +146,8 @@ SDPA_MISTAKES = {
     "sqrt_dv": "the scores are divided by sqrt(d_v), the value size; the scale is sqrt(d_k), the query/key size",
     "axis": "the softmax runs over the wrong axis (over the queries); it must normalise over the keys, the last axis",
     "inverted": "the mask convention is inverted: True means 'may attend', so fill the scores where the mask is False",
-    "after_softmax": "the mask is applied after the softmax: set blocked scores to -inf before it, so that each row still sums to 1",
+    "after_softmax": ("the mask is applied after the softmax: set blocked scores to -inf before it, so that each row "
+                      "still sums to 1"),
     "zero_fill": "blocked scores are set to 0 instead of -inf before the softmax, so blocked keys still get weight",
 }
 

@@ -13,7 +13,6 @@ busy machine. Probe names start with what they drive, so feedback about a failin
 import sys
 import threading
 
-import numpy as np
 import torch
 
 # Bound before the student's module is imported: a submission that replaces sys.settrace later

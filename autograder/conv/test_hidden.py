@@ -272,7 +272,7 @@ def test_conv2d_vectorised(student, credit):
     trusted = _probes_module()  # the same loop, counted here: what the worker's count must be
     expected = trusted.LineCounter().run(trusted.calibration_loop, CALIBRATION)[1]
     lines = []
-    for reply, (x, w, b, stride, padding), (Ho, Wo) in zip(replies, problems, shapes):
+    for reply, (x, w, b, stride, padding), (_Ho, _Wo) in zip(replies, problems, shapes):
         expect_conv(reply.get("out"), x, w, b, stride, padding,
                     f"conv2d on a {x.shape[2]}x{x.shape[3]} input (the extra credit needs right values)")
         if reply.get("intact") is not True or reply.get("calibration") != [expected, expected]:
@@ -311,7 +311,8 @@ def pool_shape_feedback(shape, x, k, stride, name):
         causes.append((k, "floor", "the stride argument is ignored (the kernel size is used as the stride)"))
     causes.append((s, "ceil", "windows that do not fit are kept; they are dropped (no padding, no partial windows)"))
     for step, rounding, cause in causes:
-        size = (lambda n: (n - k) // step + 1) if rounding == "floor" else (lambda n: -(-(n - k) // step) + 1)
+        size = (lambda n, step=step: (n - k) // step + 1) if rounding == "floor" else \
+            (lambda n, step=step: -(-(n - k) // step) + 1)
         if tuple(shape[2:]) == (size(H), size(W)):
             fail(f"{head}: {cause}")
     fail(f"{head}: the output size is (n - kernel_size) // stride + 1")
@@ -497,7 +498,8 @@ def lenet_spec(in_channels, num_classes):
 
 
 def lenet_params(in_channels, num_classes):
-    return (6 * in_channels * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * num_classes + num_classes)
+    convs = (6 * in_channels * 25 + 6) + (16 * 6 * 25 + 16)
+    return convs + (400 * 120 + 120) + (120 * 84 + 84) + (84 * num_classes + num_classes)
 
 
 def load_oracle(weights, in_channels, num_classes):

@@ -956,7 +956,7 @@ def test_beam_search_return_types(student):
     """beam_search: a list of (1-D LongTensor, Python float) pairs"""
     raw = student.probe("beam_search", TINY3, tensor([0, 1]), 4, 3, eos_id=2)
     read_beams(raw, [0, 1])
-    for i, (toks, score) in enumerate(raw):
+    for i, (_toks, score) in enumerate(raw):
         if not isinstance(score, float):
             what = "a 0-d tensor" if isinstance(score, torch.Tensor) else f"a {type(score).__name__}"
             fail(f"beam_search: the score of beam {i} should be a Python float, got {what} (use float(...) or .item())")

@@ -7,7 +7,7 @@ bias and lam, and batch sizes that do not divide N, so that the usual mistakes s
 import numpy as np
 import pytest
 
-from dlgrade.grading.checks import (expect_array, expect_close, expect_no_warnings, expect_scalar, fail)
+from dlgrade.grading.checks import expect_array, expect_close, expect_no_warnings, expect_scalar, fail
 
 # Gradescope shows these results (name, score, message) once the due date has passed, and the
 # total with them: a student learns after the deadline which part cost points (README, "What

@@ -125,7 +125,7 @@ def checkpoint_file() -> Path:
     raise FileNotFoundError(f"{CHECKPOINT} not found (run tools/build_pretrained.py)")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pretrained_state() -> dict:
     with np.load(checkpoint_file(), allow_pickle=False) as arrays:
         return {name: torch.from_numpy(arrays[name].copy()) for name in arrays.files}
@@ -141,7 +141,7 @@ def new_head(state, in_features, out_features, seed, prefix):
     return state
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _state(arch_id: str) -> dict:
     if arch_id == "cnn":
         return pretrained_state()
@@ -171,7 +171,7 @@ def flags_frozen_first(arch, n):
     return {name: i >= n for name, i, _ in param_names(arch)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _digits():
     images, target = sklearn_digits()
     keep = target >= 5
@@ -661,7 +661,7 @@ def accuracy(state) -> float:
 # grading session (one probe call for both, cached per Student object, which the plugin makes
 # once per session), not once per test.
 RUNS = {"main": (MAIN["n_frozen"], MAIN["kwargs"]), "defaults": (5, ())}
-_RUNS_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_RUNS_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def student_runs(student):

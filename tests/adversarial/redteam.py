@@ -308,7 +308,8 @@ GRADESCOPE_SECRET = "feedback-of-an-earlier-submission-c0ffee"
 def gradescope_source(folder: Path, aid: str = AID) -> Path:
     """Build `aid`'s gradescope.zip as `dlgrade release` does (dist/<id>/gradescope.zip) into
     `folder` and unpack it once: the template each run copies to its /autograder/source."""
-    from dlgrade.release import gradescope, source as release_source
+    from dlgrade.release import gradescope
+    from dlgrade.release import source as release_source
 
     zipped = Path(folder) / "gradescope.zip"
     gradescope.build(release_source.load(aid)).write_zip(zipped)

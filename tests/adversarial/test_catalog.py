@@ -1,7 +1,6 @@
 """The red-team catalog itself: enough cheats, each documented and each exercised by a test; and the
 honest base they are appended to earns full marks."""
 import re
-from pathlib import Path
 
 from redteam import HERE, all_cheats, grade, load
 

@@ -1,7 +1,6 @@
 """A blocked library stays unusable however it is reached: masked in the sandbox's filesystem view,
 refused at import, and (where the view is not private) spotted from outside in /proc/<pid>/maps."""
 import pytest
-
 from redteam import GRADESCOPE_NO_USERNS, grade, load
 
 

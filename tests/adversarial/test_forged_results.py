@@ -6,7 +6,6 @@ import dataclasses
 import json
 
 import pytest
-
 from redteam import GRADESCOPE_NO_USERNS, available, grade, load
 
 

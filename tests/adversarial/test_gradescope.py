@@ -15,11 +15,20 @@ import os
 import re
 
 import pytest
+from redteam import (
+    FAST_LIMITS,
+    GRADESCOPE_NO_LANDLOCK,
+    GRADESCOPE_NO_USERNS,
+    GRADESCOPE_SECRET,
+    available,
+    grade_via_run_autograder,
+    gradescope_source,
+    honest_source,
+    load,
+)
+from test_shipped_files import SHIPPED
 
 from dlgrade.sandbox.launcher import UID_BASE
-from redteam import (FAST_LIMITS, GRADESCOPE_NO_LANDLOCK, GRADESCOPE_NO_USERNS, GRADESCOPE_SECRET, available,
-                     grade_via_run_autograder, gradescope_source, honest_source, load)
-from test_shipped_files import SHIPPED
 
 MODES = {"sandbox": "", "no-userns": GRADESCOPE_NO_USERNS, "no-userns-no-landlock": GRADESCOPE_NO_LANDLOCK}
 GRADESCOPE = list(MODES)[1:]

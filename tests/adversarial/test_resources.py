@@ -3,7 +3,6 @@ points and a bounded amount of time, memory and disk; the grader survives and cl
 import re
 
 import pytest
-
 from redteam import FAST_LIMITS, GRADESCOPE_NO_USERNS, available, contained, grade, load
 
 

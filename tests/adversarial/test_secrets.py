@@ -5,9 +5,7 @@ import subprocess
 import sys
 
 import pytest
-
-from redteam import (AID, FAST_LIMITS, GRADESCOPE_NO_USERNS, REPO, available, grade, honest_source, load,
-                     plant_decoy)
+from redteam import AID, FAST_LIMITS, GRADESCOPE_NO_USERNS, REPO, available, grade, honest_source, load, plant_decoy
 
 
 @pytest.mark.parametrize("mode", ["", GRADESCOPE_NO_USERNS], ids=["sandbox", "no-userns"])

@@ -4,7 +4,6 @@ of a submission that names the switches; names hidden from that scan meet the wo
 tripwire (the switches refuse while a guard is on, and the guard must be intact after the call).
 conv2d, max_pool2d and conv2d_backward score 0; conv_output_size and LeNet5 keep full marks."""
 import pytest
-
 from redteam import REPO, grade, load
 
 GUARDED = {"conv2d", "max_pool2d", "conv2d_backward"}

@@ -14,7 +14,6 @@ from pathlib import Path
 from dlgrade import assignments
 
 
-
 def catalog_dir() -> Path:
     """tests/mistakes/ of the course."""
     return assignments.root() / "tests" / "mistakes"

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-
 NOT_RUN = "not run: the grader stopped before this test"
 
 

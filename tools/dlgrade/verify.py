@@ -152,7 +152,8 @@ def table(outcomes: list[Outcome]) -> str:
         if o.subject in ("reference", "stub"):
             continue
         shown = "; ".join(o.caught_by[:4]) + (f"; +{len(o.caught_by) - 4} more" if len(o.caught_by) > 4 else "")
-        lines.append(f"  {o.assignment}:{o.subject}: {o.score:g}/{o.max_score:g}  " + (shown if o.ok else f"PROBLEM: {o.problem}"))
+        verdict = shown if o.ok else f"PROBLEM: {o.problem}"
+        lines.append(f"  {o.assignment}:{o.subject}: {o.score:g}/{o.max_score:g}  {verdict}")
     problems = [o for o in outcomes if not o.ok]
     lines.append("")
     lines.append("all graders verified" if not problems else

@@ -333,7 +333,8 @@ def cli(args) -> int | None:
           file=sys.stderr)
     grader = ClassGrader(a.id, out, jobs=jobs, force=args.force, time_budget=args.time_budget)
     summary = grader.run(subs, notes)
-    failed_runs = [e for e in summary.entries if str((e.result.get("extra_data") or {}).get("error", "")).startswith("grading failed")]
+    failed_runs = [e for e in summary.entries
+                   if str((e.result.get("extra_data") or {}).get("error", "")).startswith("grading failed")]
     if summary.interrupted:
         print(f"dlgrade: interrupted; {summary.count('graded')} graded in this run are saved. "
               "Run the same command again to grade the rest.", file=sys.stderr)

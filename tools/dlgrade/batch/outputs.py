@@ -78,7 +78,8 @@ def gradebook_csv(entries: list[Entry]) -> str:
         tests = e.result.get("tests") or []
         by_name = dict(zip(_column_names(tests), tests))
         row += [f"{by_name[c]['score']:g}" if c in by_name else "" for c in columns]
-        status = "graded" if tests else f"not graded: {(e.result.get('extra_data') or {}).get('error', e.result.get('output', ''))}"
+        why = (e.result.get("extra_data") or {}).get("error", e.result.get("output", ""))
+        status = "graded" if tests else f"not graded: {why}"
         row += [f"{e.result.get('score', 0):g}", f"{results.max_score(e.result):g}" if tests else "", status,
                 f"{results.totals(e.result).extra:g}" if tests else "",
                 (e.result.get("extra_data") or {}).get("grader_version", "")]

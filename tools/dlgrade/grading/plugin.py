@@ -111,9 +111,8 @@ class _State:
         filename = f"{assignment.module}.py"
         if opt("--dlgrade-submission"):
             budget = opt("--dlgrade-time-budget") or assignment.spec.get("time_budget", 600)
-            from dlgrade.sandbox.launcher import Limits
-
             from dlgrade.sandbox import pool
+            from dlgrade.sandbox.launcher import Limits
 
             limits = Limits(call_timeout=assignment.spec.get("call_timeout", 30.0))
             module_file, config = Path(opt("--dlgrade-submission")) / filename, assignment.worker_config()
@@ -272,7 +271,7 @@ def grader_fault(excinfo) -> str | None:
 class _CollectionWatch:
     """A test file that cannot even be collected (a package missing) fails the run, not a student."""
 
-    def __init__(self, state: "_State"):
+    def __init__(self, state: _State):
         self.state = state
 
     def pytest_collectreport(self, report):

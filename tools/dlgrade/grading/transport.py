@@ -110,7 +110,7 @@ class Student:
         self.last_warnings: list[str] = []
         self.last_output = ""
 
-    def with_timeout(self, seconds: float) -> "Student":
+    def with_timeout(self, seconds: float) -> Student:
         """The same student, with a longer wall-clock limit per call (for training loops)."""
         return Student(self._transport, seconds)
 
@@ -367,7 +367,8 @@ class SandboxTransport:
             reply = self.worker.request(request, limit)
         except self._launcher.WorkerError as e:
             reply = {"ok": False, "warnings": [],
-                     "error": {"type": "WorkerError", "message": _worker_failure(e.kind, e.detail, label, limit), "worker": e.kind,
+                     "error": {"type": "WorkerError", "message": _worker_failure(e.kind, e.detail, label, limit),
+                               "worker": e.kind,
                                "forbidden": e.kind == "forbidden"}}
         finally:
             self.budget_left -= time.monotonic() - start

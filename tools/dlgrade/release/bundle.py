@@ -92,7 +92,7 @@ def build(ids: list[str] | None = None, out: Path = Path("dist"), jobs: int = 2,
     written = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures: dict[str, dict[str, Future]] = {}
-        for aid, material in materials.items():
+        for aid in materials:
             a = assignments.get(aid)
             if verify:
                 futures[aid] = {"reference": pool.submit(grade, aid, a.solution_dir),

@@ -23,7 +23,6 @@ from dlgrade import assignments, runner
 from dlgrade.release import source, student
 from dlgrade.release.archive import Tree
 
-
 SETUP = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image for {aid}.
 # It installs pinned packages only: Python 3.11+ and bubblewrap from apt, then requirements.txt
@@ -37,7 +36,8 @@ export DEBIAN_FRONTEND=noninteractive
 if command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   # bubblewrap gives the sandbox a private filesystem view; grading still works without it.
-  apt-get install -y -qq bubblewrap >/dev/null || echo "setup: bubblewrap unavailable; the sandbox falls back to uid + rlimits" >&2
+  apt-get install -y -qq bubblewrap >/dev/null \
+    || echo "setup: bubblewrap unavailable; the sandbox falls back to uid + rlimits" >&2
   apt-get install -y -qq util-linux >/dev/null || true   # setpriv: the dedicated sandbox uid
 fi
 PY=""
@@ -81,7 +81,8 @@ export DLGRADE_SECRET_PATHS="$ROOT${{DLGRADE_SECRET_PATHS:+:$DLGRADE_SECRET_PATH
 export DLGRADE_ALLOW_WEAK_ISOLATION=1
 PY="${{DLGRADE_PYTHON:-}}"
 if [ -z "$PY" ]; then
-  if [ -x "${{DLGRADE_VENV:-/opt/dlgrade-venv}}/bin/python" ]; then PY="${{DLGRADE_VENV:-/opt/dlgrade-venv}}/bin/python"; else PY="$(command -v python3)"; fi
+  VENV_PY="${{DLGRADE_VENV:-/opt/dlgrade-venv}}/bin/python"
+  if [ -x "$VENV_PY" ]; then PY="$VENV_PY"; else PY="$(command -v python3)"; fi
 fi
 export PYTHONPATH="$SOURCE/tools"
 export PYTHONDONTWRITEBYTECODE=1
@@ -171,7 +172,7 @@ def build(material) -> Tree:
     for f in sorted(material.grader_dir.iterdir()):
         if f.is_file() and f.suffix in (".py", ".toml", ".ini") and f.name != "notebook.py":
             tree.add_file(f"autograder/{material.aid}/{f.name}", f)
-    for path, dest in material.student_files:
+    for path, _dest in material.student_files:
         rel = path.relative_to(assignments.root()).as_posix()
         if rel not in tree.files:
             tree.add_file(rel, path)

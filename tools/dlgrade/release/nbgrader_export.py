@@ -124,7 +124,7 @@ __file__ = os.path.abspath("{material.module_file}")  # the code below may look 
 
 
 def build_notebook(material, manifest: list[dict]) -> dict:
-    cells = [notebook.cell("markdown", intro(material) + f"""
+    cells = [notebook.cell("markdown", intro(material) + """
 
 Write your code in the cells that say `raise NotImplementedError()`, then run the whole notebook.
 The test cells at the end run the course's graders on your functions and print what is wrong; each

@@ -21,7 +21,6 @@ import atexit
 import contextlib
 import hashlib
 import io
-import json
 import os
 import shutil
 import sys
@@ -146,6 +145,7 @@ def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:
     else:
         module = module_from_namespace(env_or_module, module_name)
     import pytest
+
     from dlgrade.grading import plugin
 
     target = f"{test_path}::{test_name}" if test_name else str(test_path)

@@ -86,7 +86,8 @@ def load(aid: str) -> Material:
         raise ReleaseError(f"{aid}: no public tests at {public.relative_to(assignments.root())}")
     hidden = {p.name: p.read_text(encoding="utf-8") for p in sorted(grader.glob("test_*.py")) if p.name != PUBLIC_TEST}
     if not hidden:
-        raise ReleaseError(f"{aid}: no hidden tests (test_*.py besides {PUBLIC_TEST}) in {grader.relative_to(assignments.root())}")
+        where = grader.relative_to(assignments.root())
+        raise ReleaseError(f"{aid}: no hidden tests (test_*.py besides {PUBLIC_TEST}) in {where}")
     probes = grader / "probes.py"
     hook = grader / "notebook.py"
     return Material(aid=aid, title=a.title, spec=a.spec, module=a.spec["module"], reference=reference, stub=stub,

@@ -36,9 +36,18 @@ import time
 from pathlib import Path
 
 from . import codec, rules
+from .errors import WorkerError  # noqa: F401  (re-exported: launcher.WorkerError is the public name)
 from .limits import MAX_REPLY, Limits  # noqa: F401  (re-exported: launcher.Limits is the public name)
-from .mechanisms import (ALLOW_WEAK_ENV, SIMULATIONS, WEAK_WARNING, describe_mechanisms,  # noqa: F401
-                         mechanisms, setup_failure_hint, weak_isolation_allowed, weak_isolation_refusal)
+from .mechanisms import (  # noqa: F401
+    ALLOW_WEAK_ENV,
+    SIMULATIONS,
+    WEAK_WARNING,
+    describe_mechanisms,
+    mechanisms,
+    setup_failure_hint,
+    weak_isolation_allowed,
+    weak_isolation_refusal,
+)
 from .paths import _landlock_readable, _module_dirs, _parents, _python_paths, hide_course
 from .processes import _LIVE, _become_subreaper, _descendants, _kill_orphans, _now_ticks, _remove_files_of
 from .uids import PROBE_UID, UID_BASE, UID_SLOTS, _claim_uid, _drop  # noqa: F401
@@ -46,15 +55,6 @@ from .uids import PROBE_UID, UID_BASE, UID_SLOTS, _claim_uid, _drop  # noqa: F40
 HARNESS = Path(__file__).resolve().parent
 # What the sandboxed worker runs: copied into its own folder (it may import nothing else of dlgrade).
 HARNESS_FILES = ("worker.py", "codec.py", "rules.py", "seccomp.py", "landlock.py")
-
-
-class WorkerError(Exception):
-    """The worker did not answer properly (crash, timeout, garbage, or refused to start)."""
-
-    def __init__(self, kind: str, detail: str = ""):
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind  # "timeout", "crashed", "protocol"
-        self.detail = detail
 
 
 # The scan of a submission's source for switching off the torch function guard lives with the

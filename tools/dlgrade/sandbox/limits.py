@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from . import limit_overrides
 
-
 MAX_REPLY = 512 << 20
 
 

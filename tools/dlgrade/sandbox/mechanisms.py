@@ -48,7 +48,7 @@ def mechanisms() -> dict:
     return dict(_mechanisms(_disabled()))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mechanisms(disabled: frozenset) -> dict:
     notes = []
     is_root = os.geteuid() == 0

@@ -30,7 +30,7 @@ def _secret_paths() -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def hide_course(secrets: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The explicit step before a worker runs as the sandbox uid without bubblewrap: close the
     course's folders to other users (chmod o-rwx, left so: git does not track permissions and root

@@ -32,7 +32,7 @@ from . import codec, launcher
 
 HARNESS_FILES = (*launcher.HARNESS_FILES, "zygote.py")
 _ENABLED = [False]
-_ZYGOTES: dict[tuple, "Zygote"] = {}
+_ZYGOTES: dict[tuple, Zygote] = {}
 
 
 def enable():
@@ -253,7 +253,8 @@ class ZygoteWorker(launcher.Worker):
         limits = {f.name: getattr(self.limits, f.name) for f in dataclasses.fields(self.limits)}
         limits["core"] = 0
         # bwrap --chdir sets PWD for a fresh worker: the same here
-        order = {"op": "fork", "uid": self.uid, "limits": limits, "env": dict(self._env(tmp), PWD=tmp), "tmp_mb": self.limits.tmp_mb,
+        order = {"op": "fork", "uid": self.uid, "limits": limits, "env": dict(self._env(tmp), PWD=tmp),
+                 "tmp_mb": self.limits.tmp_mb,
                  "submission": f"/sandbox/kids/{self.root.name}/submission"}
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()

@@ -9,7 +9,6 @@ import shutil
 import signal
 import time
 
-
 # -- process bookkeeping for the fallbacks ------------------------------------------------------
 _LIVE: set[int] = set()  # pids of this process's live workers (never reaped as orphans)
 

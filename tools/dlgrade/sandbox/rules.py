@@ -66,7 +66,6 @@ def torch_function_guard(names):
 
     Torch routes public functions through this hook by identity, so aliases such as
     `from torch.nn.functional import conv2d as c` or `getattr(F, "conv" + "2d")` are caught."""
-    import torch
     from torch.overrides import TorchFunctionMode
 
     refuse_all = "*" in names
@@ -177,7 +176,6 @@ def guard_tampering(source: str) -> str | None:
     the guard survive what it can (worker.py), but inside the untrusted process that is only a
     tripwire; this check cannot be undone by the submission. It can be evaded by building the
     name at run time in ways no scan follows (chr(), bytes, decoding): docs/security.md."""
-    import ast
 
     try:
         tree = ast.parse(source)

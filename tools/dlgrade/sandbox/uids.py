@@ -8,6 +8,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from .errors import WorkerError
 
 UID_BASE = 61000
 

@@ -13,9 +13,10 @@ which the grader reports as its own failure), then once the submission is import
 
 Before the submission is imported (and after the assignment's libraries are), the worker installs
 the Landlock rules of landlock.py and the seccomp filter of seccomp.py on itself when the launcher
-asks for them, and refuses to go on if that fails. The import blocks, forbidden attributes, torch function guards, warning capture and
-numpy error-state reset below are tripwires inside an untrusted process: they catch honest
-mistakes and casual cheating, and a determined student can undo them (docs/security.md).
+asks for them, and refuses to go on if that fails. The import blocks, forbidden attributes, torch
+function guards, warning capture and numpy error-state reset below are tripwires inside an
+untrusted process: they catch honest mistakes and casual cheating, and a determined student can
+undo them (docs/security.md).
 """
 import ctypes
 import functools
