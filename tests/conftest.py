@@ -1,4 +1,5 @@
 """Shared helpers for the suite: grading a submission through the real sandboxed pipeline."""
+import functools
 import textwrap
 from pathlib import Path
 
@@ -43,3 +44,12 @@ def full_marks(result) -> bool:
 
 
 REPO = Path(__file__).resolve().parents[1]  # this checkout: the course the suite tests
+
+
+@functools.cache
+def max_points(aid: str) -> float:
+    """The points that make 100% of `aid` (extra credit excluded), from its graders' manifest: tests
+    never hard-code a total that changes whenever a grader is added."""
+    from dlgrade.release import selftest
+
+    return sum(t["max_score"] for t in selftest.collect(aid) if not t.get("extra_credit"))

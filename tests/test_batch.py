@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import reference_source
+from conftest import max_points, reference_source
 
 from dlgrade import assignments, batch, mistakes, results, runner
 from dlgrade.submission import SubmissionError
@@ -24,6 +24,7 @@ AID = "gradient_descent"
 MODULE = "gradient_descent.py"
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
 STUB = (assignments.get(AID).stub_dir / MODULE).read_text()
+GD = max_points(AID)  # the points of 100% (from the graders, never hard-coded)
 
 # crashes in predict, hangs in minibatch_sgd, floods output from sigmoid (still right)
 CHAOS = reference_source(AID) + '''
@@ -204,8 +205,8 @@ def test_gradescope_export_graded_end_to_end_through_the_cli(tmp_path):
     assert proc.returncode == 0, proc.stderr
     book = _gradebook(out)
     assert set(book) == {"20231", "sam.roe"}
-    assert book["20231"]["name"] == "Jane Doe" and book["20231"]["total"] == book["20231"]["max_score"] == "45"
-    assert float(book["sam.roe"]["total"]) < 45
+    assert book["20231"]["name"] == "Jane Doe" and book["20231"]["total"] == book["20231"]["max_score"] == f"{GD:g}"
+    assert float(book["sam.roe"]["total"]) < GD
     assert "[1/2]" in proc.stderr and "[2/2]" in proc.stderr   # not a TTY: one line per submission
     for student in book:
         jsonschema.validate(_result(out, student), SCHEMA)
@@ -267,7 +268,7 @@ def test_every_student_gets_schema_valid_results_and_feedback(graded_class):
     for student in ("alice", "bob", "carol", "dave", "erin"):
         jsonschema.validate(_result(out, student), SCHEMA)
         assert (out / student / "feedback.md").read_text().startswith("# ")
-    assert _result(out, "alice")["score"] == results.max_score(_result(out, "alice")) == 45
+    assert _result(out, "alice")["score"] == results.max_score(_result(out, "alice")) == GD
     assert _result(out, "bob")["score"] == 0
     carol = (out / "carol" / "feedback.md").read_text()
     assert "## What failed" in carol and "summed over the examples instead of averaged" in carol
@@ -286,8 +287,8 @@ def test_gradebook_has_a_row_per_student_a_column_per_test_and_the_total(graded_
     assert header[0] == "student" and header[-5:] == ["total", "max_score", "status", "extra_credit", "grader_version"]
     assert header[1:-5] == [t["name"] for t in alice["tests"]]
     assert book["alice"]["grader_version"] == alice["extra_data"]["grader_version"]
-    assert book["alice"]["total"] == "45"
-    assert float(book["carol"]["total"]) == _result(out, "carol")["score"] < 45
+    assert book["alice"]["total"] == f"{GD:g}"
+    assert float(book["carol"]["total"]) == _result(out, "carol")["score"] < GD
     assert sum(float(book["carol"][t["name"]]) for t in alice["tests"]) == float(book["carol"]["total"])
     assert book["erin"]["status"].startswith("not graded") and book["erin"][header[1]] == ""
     html = (out / "report.html").read_text()
@@ -306,8 +307,8 @@ def test_a_crashing_hanging_flooding_submission_costs_only_its_own_slot(graded_c
     assert sgd and all(t["score"] == 0 and "did not finish within" in t["output"] for t in sgd)
     sig = [t for n, t in dave.items() if n.startswith("sigmoid: values")]
     assert sig and sig[0]["status"] == "passed"           # the flood did not break the rest
-    assert 0 < _result(out, "dave")["score"] < 45
-    assert _result(out, "alice")["score"] == 45            # graded beside it, untouched
+    assert 0 < _result(out, "dave")["score"] < GD
+    assert _result(out, "alice")["score"] == GD            # graded beside it, untouched
     # --jobs 2: two gradings at a time, never more (erin's file is missing: nothing to grade)
     intervals = json.loads((out.parent / "done").read_text())["intervals"]
     assert len(intervals) == 4
@@ -330,7 +331,7 @@ def test_a_rerun_skips_what_is_up_to_date_and_regrades_a_changed_submission(grad
     assert status == {"alice": "skipped", "bob": "skipped", "carol": "graded", "carol2": "graded",
                       "dave": "skipped", "erin": "error"}
     assert all((out2 / s / "results.json").stat().st_mtime_ns == m for s, m in mtimes.items())
-    assert _result(out2, "carol")["score"] == 45
+    assert _result(out2, "carol")["score"] == GD
     # determinism: carol2 holds carol's first file, graded again from scratch: the same result
     assert _per_test(_result(out2, "carol2")) == _per_test(carol_before)
     assert len(_gradebook(out2)) == 6
@@ -433,7 +434,7 @@ def test_an_interrupted_run_keeps_finished_students_drops_the_rest_and_resumes(t
         assert again.returncode == 0, again.stderr
         assert "a1: up to date" in again.stderr
         book = _gradebook(out)
-        assert [book[s]["total"] for s in ("a1", "a3")] == ["45", "45"] and float(book["a2"]["total"]) < 45
+        assert [book[s]["total"] for s in ("a1", "a3")] == [f"{GD:g}"] * 2 and float(book["a2"]["total"]) < GD
 
 
 DISPOSE_INTERRUPTED = """

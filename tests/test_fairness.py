@@ -216,8 +216,9 @@ def repo_copy(dest: Path) -> Path:
 
 def dlgrade_in(copy: Path, *args) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(copy / "tools"))
+    env.pop("DLGRADE_COURSE", None)
     return subprocess.run([sys.executable, "-m", "dlgrade.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=900)
+                          cwd=copy, timeout=900)  # the copy is the course: dlgrade finds it from the current folder
 
 
 def title_of(fn: ast.FunctionDef) -> str:

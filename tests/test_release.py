@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import max_points
 
 from dlgrade import assignments, authoring, mistakes, results, runner
 from dlgrade.release import ReleaseError, bundle, leaks, nbgrader_export, notebook, otter_export, selftest, source
@@ -70,7 +71,8 @@ def released_again(tmp_path_factory):
 
 def test_the_release_self_tests_and_writes_the_four_outputs(released):
     out, progress = released
-    assert "graded the reference: 45/45" in progress and "graded the stub: 0/45" in progress, progress
+    total = f"{max_points(AID):g}"
+    assert f"graded the reference: {total}/{total}" in progress and f"graded the stub: 0/{total}" in progress, progress
     assert "no leak" in progress and "1 written, 0 refused" in progress, progress
     folder = out / AID
     assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "gradescope.zip", "nbgrader", "otter",
@@ -102,7 +104,7 @@ def test_the_release_self_tests_and_writes_the_four_outputs(released):
     master = json.loads((folder / "nbgrader" / "source" / AID / f"{AID}.ipynb").read_text())
     metas = [c["metadata"].get("nbgrader", {}) for c in master["cells"]]
     assert sum(m.get("solution", False) for m in metas) >= 6
-    assert sum(m.get("points", 0) for m in metas if m.get("grade")) == 45
+    assert sum(m.get("points", 0) for m in metas if m.get("grade")) == max_points(AID)
     assert len({m["grade_id"] for m in metas}) == len(metas)  # nbgrader needs unique ids
     otter = json.loads((folder / "otter" / f"{AID}.ipynb").read_text())
     assert notebook.source_of(otter["cells"][0]).startswith("# ASSIGNMENT CONFIG")
@@ -234,8 +236,9 @@ def test_gradescope_run_autograder_in_a_simulated_autograder_tree(released, tmp_
         scores[label] = (result["score"], sum(t["max_score"] for t in result["tests"]))
         if label == "mistake":
             assert mistake.expect in json.dumps(result), mistake.expect
-    assert scores["reference"] == (45, 45) and scores["stub"] == (0, 45), scores
-    assert 0 < scores["mistake"][0] < 45, scores
+    total = max_points(AID)
+    assert scores["reference"] == (total, total) and scores["stub"] == (0, total), scores
+    assert 0 < scores["mistake"][0] < total, scores
 
 
 # -- nbgrader and otter-grader, the real tools -------------------------------------------------

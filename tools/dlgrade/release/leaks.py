@@ -43,7 +43,7 @@ def library_files(material):
 MIN_FUNCTION_LINE = 16
 # A name bound to a call on bare names (`rng = np.random.default_rng(seed)`, `g = torch.Generator()`):
 # a set-up line public and hidden helpers share on purpose, no evidence of a copied function.
-SETUP = re.compile(r"^\w+ = [A-Za-z_][\w.]*\(((\w+=)?\w+(, )?)*\)$")
+SETUP = re.compile(r"^\w+ = [A-Za-z_][\w.]*\((?:(?:\w+=)?\w+(?:, (?:\w+=)?\w+)*)?\)$")  # linear: no nested repeats
 
 
 @dataclass
