@@ -236,7 +236,10 @@ def _gate(item, state) -> str | None:
     if not present or any(state.earned.get(key, 0.0) > 1e-6 for key in present):
         return None
     titles = " or ".join(sorted({repr(state.collected[key]) for key in present}))
-    return f"this check passes, but it earns points only once {titles} earns some"
+    return f"{GATED} {titles} earns some"
+
+
+GATED = "this check passes, but it earns points only once"  # how a gated test's feedback begins
 
 
 def _base_title(item) -> str:

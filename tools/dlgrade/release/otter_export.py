@@ -151,6 +151,13 @@ def expected_score(groups: list[dict], result: dict) -> float:
         if not owners:
             raise ValueError(f"no question for the test {t['name']!r}")
         tests[max(owners, key=len)].append(t)
-    return sum(g["points"] for g in groups
-               if tests[g["title"]] and all(t["score"] == t["max_score"] for t in tests[g["title"]]))
+    return sum(g["points"] for g in groups if tests[g["title"]] and all(map(_passes_in_otter, tests[g["title"]])))
+
+
+def _passes_in_otter(test: dict) -> bool:
+    """Full marks, or failed only for its gate: otter runs a notebook's public and hidden questions
+    apart, so no hidden test is there to gate a public check (otter gives it its points)."""
+    from dlgrade.grading.plugin import GATED
+
+    return test["score"] == test["max_score"] or test["output"].startswith(GATED)
 
