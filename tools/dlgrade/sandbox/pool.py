@@ -43,7 +43,15 @@ def enable():
 def usable() -> bool:
     m = launcher.mechanisms()
     off = {s.strip() for s in os.environ.get("DLGRADE_SANDBOX", "").split(",")}
-    return bool(m["bubblewrap"]) and os.geteuid() == 0 and "no-zygote" not in off and "none" not in off
+    return (bool(m["bubblewrap"]) and os.geteuid() == 0 and "no-zygote" not in off and "none" not in off
+            and not _under_fresh_mounts(launcher._python_paths()))
+
+
+def _under_fresh_mounts(folders: list[str]) -> bool:
+    """A forked child mounts a fresh /tmp and /dev/shm (zygote._private_mounts), which would hide a
+    Python installation that lives below them (a checkout in /tmp): its lazily imported submodules
+    (numpy.random) would vanish. Such a machine gets fresh workers instead."""
+    return any(f == top or f.startswith(top + "/") for f in folders for top in ("/tmp", "/dev/shm"))
 
 
 def factory(module_file: Path, config: dict, limits: launcher.Limits):
