@@ -71,3 +71,13 @@ def test_fresh_state_drops_the_graders_modules_and_restores_the_process(tmp_path
     finally:
         os.environ.pop("DLGRADE_TEST_LEAK", None)
         sys.modules.pop("oracle_mod", None)
+
+
+def test_no_zygote_where_the_python_installation_lies_below_a_fresh_mount():
+    """A forked child mounts a fresh /tmp and /dev/shm; a venv in a checkout under /tmp would vanish
+    for it (seen: numpy.random missing in a clone in /tmp), so such a machine gets fresh workers."""
+    from dlgrade.sandbox import pool
+
+    assert pool._under_fresh_mounts(["/usr", "/tmp/clone/.venv"])
+    assert pool._under_fresh_mounts(["/dev/shm/env"])
+    assert not pool._under_fresh_mounts(["/usr", "/opt/venv", "/tmpfoo/venv", "/work/ci/.venv"])
