@@ -49,7 +49,8 @@ class FakeLauncher:
 
 
 def transport(fake) -> SandboxTransport:
-    t = SandboxTransport(Path("m.py"), {"module": "m"}, Limits())
+    t = SandboxTransport(Path("m.py"), {"module": "m"}, Limits(),
+                         worker_factory=lambda: fake.Worker(Path("m.py"), {"module": "m"}, Limits()))
     t._launcher = fake
     return t
 

@@ -339,7 +339,7 @@ class SandboxTransport:
             except self._launcher.WorkerError as e:
                 if e.kind == "startup" and attempt == 1:
                     self.worker.dispose()
-                    self.worker = self._launcher.Worker(self.module_file, self.config, self.limits)
+                    self.worker = self._new_worker()  # a fresh one, or a fresh fork of the job's zygote
                     continue
                 if e.kind in ("startup", "setup"):
                     hint = self._launcher.setup_failure_hint(e.detail)
