@@ -11,7 +11,6 @@ import textwrap
 import pytest
 
 from dlgrade import assignments, runner
-from dlgrade.grading.plugin import Assignment
 from dlgrade.sandbox import launcher, pool
 
 AID = "decoding"  # numpy and torch preloaded: the zygote holds both
@@ -98,7 +97,7 @@ def zygote():
     if not pool.usable():
         pytest.skip("pre-warmed workers need root and bubblewrap (elsewhere each submission gets a fresh worker)")
     a = assignments.get(AID)
-    config = Assignment(a.grader_dir).worker_config()
+    config = a.worker_config()
     z = pool.Zygote(config, launcher.Limits())
     yield z, config
     z.close()
