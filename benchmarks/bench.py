@@ -245,9 +245,7 @@ def overhead_parts(aid: str) -> dict:
     t, _ = _run([PY, "-m", "pytest", f"autograder/{aid}", "--collect-only", "-q", "-p", "no:cacheprovider"])
     parts["pytest start + collection (trusted process)"] = t
     sys.path.insert(0, str(REPO / "tools"))
-    from dlgrade.grading.plugin import Assignment
-
-    config = Assignment(a.grader_dir).worker_config()
+    config = a.worker_config()
     starts = []
     for _ in range(3):
         w = launcher.Worker(a.solution_dir / a.module_file, config)

@@ -138,7 +138,7 @@ def grade_public(aid: str, sources: list[str]) -> list[dict]:
         spec.write_text(json.dumps({"grader_dir": str(a.grader_dir / "test_public.py"), "jobs": jobs}))
         subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(spec)], env=runner.grader_env(),
                        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1200)
-        return [results.from_report(runner._read_report(Path(j["report"])), 0.0, output="", extra={}) for j in jobs]
+        return [results.from_report(results.read_report(Path(j["report"])), 0.0, output="", extra={}) for j in jobs]
 
 
 @functools.cache

@@ -740,10 +740,11 @@ def training_batches():
     return X[:32].reshape(2, 16, 1, 8, 8).clone(), Y[:32].reshape(2, 16).clone()
 
 
-def o_training(variant):
-    """Two calls of the contract's adversarial_training_step on the same model and SGD(momentum)
-    optimizer, one generator; variant(model, x, y, generator) -> the inputs the loss is computed
-    on and the mode to train in. Returns (losses, state_dict after, final mode)."""
+def replay_training(step):
+    """Two training steps on the same model and SGD(momentum) optimizer, one generator;
+    step(model, x, y, generator) -> the inputs the loss is computed on, the mode to train in and
+    whether the gradients are zeroed (contract_step, or one of STEP_MISTAKES). Returns (losses,
+    state_dict after)."""
     X, Y = training_batches()
     model = o_model(CNN, state("cnn")).train()
     for p in model.parameters():
@@ -752,7 +753,7 @@ def o_training(variant):
     generator = torch.Generator().manual_seed(TRAIN["seed"])
     losses = []
     for x, y in zip(X, Y):
-        inputs, train_mode, zero = variant(model, x, y, generator)
+        inputs, train_mode, zero = step(model, x, y, generator)
         model.train(train_mode)
         if zero:
             optimizer.zero_grad()
@@ -771,6 +772,11 @@ def _attack(model, x, y, generator, mode=False, random_start=True):
 
 def contract_step(model, x, y, generator):
     return _attack(model, x, y, generator), True, True
+
+
+def o_training():
+    """The oracle: two calls of the contract's adversarial_training_step, replayed in float64."""
+    return replay_training(contract_step)
 
 
 def step_on_clean_x(model, x, y, generator):
@@ -811,7 +817,7 @@ def test_adversarial_training_step(student, credit):
     t = TRAIN
     info = student.with_timeout(60).probe("adversarial_training_step", CNN, state("cnn"), X, Y, t["eps"], t["alpha"],
                                           t["steps"], t["seed"], t["lr"], t["momentum"])
-    losses, after = o_training(contract_step)
+    losses, after = o_training()
     label = "adversarial_training_step (two calls with SGD, momentum 0.9)"
     with credit.part(0.2, "returns the loss"):
         got = info.get("losses") or []
@@ -819,7 +825,7 @@ def test_adversarial_training_step(student, credit):
             fail("adversarial_training_step returned a torch tensor: return loss.item(), a Python float")
         got = [expect_scalar(v, "adversarial_training_step(...)") for v in got]
         expect_close(np.array(got), np.array(losses), f"the losses returned by {label}", rtol=1e-6, atol=1e-9,
-                     mistakes={message: np.array(o_training(variant)[0]) for message, variant in STEP_MISTAKES.items()},
+                     mistakes={message: np.array(replay_training(step)[0]) for message, step in STEP_MISTAKES.items()},
                      hint="return the loss on x_adv, computed in train mode before the step")
     with credit.part(0.5, "the model after the steps"):
         flat = lambda s: torch.cat([v.double().flatten() for _, v in sorted(s.items())])  # noqa: E731
@@ -827,7 +833,7 @@ def test_adversarial_training_step(student, credit):
         if set(got_state) != set(after):
             fail("adversarial_training_step changed the model's layers")
         expect_close(flat(got_state), flat(after), f"the model's state after {label}", rtol=1e-6, atol=1e-9,
-                     mistakes={message: flat(o_training(variant)[1]) for message, variant in STEP_MISTAKES.items()},
+                     mistakes={message: flat(replay_training(step)[1]) for message, step in STEP_MISTAKES.items()},
                      hint="model.eval(); x_adv = pgd(..., random_start=True, generator=generator); model.train(); "
                           "optimizer.zero_grad(); cross-entropy on x_adv; backward; optimizer.step()")
     with credit.part(0.3, "train mode, x unchanged"):
