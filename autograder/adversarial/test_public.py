@@ -241,3 +241,49 @@ def test_adversarial_training_step_tiny(student):
         fail("adversarial_training_step should leave the model in train mode (model.train() before the step)")
     if not torch.equal(info["X"], X):
         fail("adversarial_training_step modified x in place: the attack works on new tensors")
+
+
+def tiny_model(state):
+    """The TINY network in float64 with `state` loaded (what probes.py builds)."""
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(),
+                                torch.nn.Linear(6, 3)).double()
+    model.load_state_dict(state)
+    return model
+
+
+@pytest.mark.points(1)
+def test_input_gradient_of_a_linear_model_by_hand(student):
+    """input_gradient: on a linear model dL/dx = (softmax(z) - onehot(y)) W / N, written out by hand"""
+    state, (x, y) = linear_state(), images()
+    info = student.probe("input_gradient", LINEAR, state, x, y, grads_of(state))
+    g = expect_output(info, x, "input_gradient")
+    W = state["1.weight"]
+    p = torch.softmax(x.flatten(1) @ W.T + state["1.bias"], dim=1)
+    by_hand = ((p - F.one_hot(y, 3).double()) @ W / len(y)).reshape(x.shape)
+    if not torch.allclose(g, by_hand, rtol=1e-8, atol=1e-12):
+        fail("input_gradient is wrong on a linear model: dL/dx of the MEAN cross-entropy of model(x) and y "
+             "(the sum is N times too large)")
+
+
+@pytest.mark.points(1)
+def test_adversarial_training_step_with_eps_zero_is_one_plain_sgd_step(student):
+    """adversarial_training_step: with eps = 0 the attack returns x, so two calls are two plain SGD steps"""
+    X = torch.stack([images(seed=s)[0] for s in (4, 5)])
+    Y = torch.stack([images()[1]] * 2)
+    state = tiny_state()
+    info = student.probe("adversarial_training_step", TINY, state, X, Y, 0.0, 0.05, 2, 0, 0.1, 0.9)
+    model = tiny_model(state).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for k, (x, y) in enumerate(zip(X, Y)):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        got = expect_scalar(info["losses"][k], f"adversarial_training_step(...) (call {k + 1})")
+        if abs(got - loss.item()) > 1e-8 * max(1.0, abs(loss.item())):
+            fail(f"adversarial_training_step returned the wrong loss in call {k + 1}: the cross-entropy of "
+                 "model(x_adv) and y in train mode, computed before optimizer.step()")
+    for name, value in model.state_dict().items():
+        if not torch.allclose(info["state"][name].double(), value.double(), rtol=1e-8, atol=1e-10):
+            fail(f"adversarial_training_step left '{name}' different from two SGD steps on the loss of x_adv "
+                 "(zero_grad, loss.backward(), optimizer.step(), in train mode)")
