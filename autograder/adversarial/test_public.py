@@ -276,7 +276,7 @@ def test_adversarial_training_step_with_eps_zero_is_one_plain_sgd_step(student):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     for k, (x, y) in enumerate(zip(X, Y)):
         optimizer.zero_grad()
-        loss = F.cross_entropy(model(x), y)
+        loss = torch.nn.CrossEntropyLoss()(model(x), y)  # the mean over the batch
         loss.backward()
         optimizer.step()
         got = expect_scalar(info["losses"][k], f"adversarial_training_step(...) (call {k + 1})")
