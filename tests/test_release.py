@@ -336,7 +336,7 @@ def test_nbgrader_generate_assignment_and_autograde_every_assignment(exported, m
                            for s in subs[aid]}
     for aid in ids:
         mistake = mistake_graded(aid)
-        expected[aid] = expected_scores(subs[aid], round(mistake["score"], 4), results.max_score(mistake))
+        expected[aid] = expected_scores(subs[aid], nbgrader_export.expected_score(mistake), results.max_score(mistake))
     assert scores == expected
 
 

@@ -207,3 +207,15 @@ def build(material, manifest: list[dict]) -> tuple[Tree, dict[str, bytes]]:
     facing = dict(support.files)
     facing[f"{material.aid}.ipynb"] = notebook.dumps(student_view(nb)).encode()
     return tree, facing
+
+
+def expected_score(result: dict) -> float:
+    """What nbgrader gives for the submission dlgrade graded as `result`. nbgrader keeps partial
+    credit, but each test cell runs alone: no hidden test is in the session to gate a public check,
+    so a check failed only for its gate earns its points there; and an extra-credit cell is worth 0
+    in nbgrader's total (its credit comes from dlgrade or Gradescope only)."""
+    from dlgrade import results
+    from dlgrade.grading.plugin import GATED
+
+    earned = results.totals(result).score - results.totals(result).extra
+    return round(earned + sum(t["max_score"] for t in result["tests"] if t["output"].startswith(GATED)), 4)
