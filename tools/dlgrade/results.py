@@ -103,6 +103,8 @@ def score_test(entry: dict, outcome: dict | None, number: int) -> dict:
             "visibility": entry["visibility"], "output": r.get("output", "")}
     if entry.get("extra_credit"):
         test["extra_data"] = {"extra_credit": points}
+    if r.get("gated") is not None:  # earned nothing for its gate alone; what a lone run would give
+        test["extra_data"] = dict(test.get("extra_data") or {}, gated=float(r["gated"]))
     return test
 
 

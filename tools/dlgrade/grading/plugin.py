@@ -317,8 +317,9 @@ def pytest_runtest_makereport(item, call):
     fraction = (c.earned(finished) if c else (1.0 if finished else 0.0)) if report.when == "call" else 0.0
     if report.skipped:
         fraction, messages = 0.0, ["skipped: a skipped test earns no points"]
+    ungated = None
     if report.when == "call" and fraction > 0 and (why := _gate(item, state)):
-        fraction = 0.0
+        ungated, fraction = fraction, 0.0  # kept: a lone test cell (nbgrader, otter) has no gate
         messages.append(why)
     if report.when == "call":
         key = (Path(item.path).name, item.originalname)
@@ -335,9 +336,12 @@ def pytest_runtest_makereport(item, call):
         printed = student.last_output if student is not None else ""
         if printed:
             text += "\n\nYour code printed:\n" + printed[-2000:]
-        state.write({"kind": "result", "id": item.nodeid, "score": round(max_score * fraction, 6),
-                     "max_score": max_score, "status": "passed" if fraction == 1.0 and not messages else "failed",
-                     "output": text, "duration": round(report.duration, 3)})
+        record = {"kind": "result", "id": item.nodeid, "score": round(max_score * fraction, 6),
+                  "max_score": max_score, "status": "passed" if fraction == 1.0 and not messages else "failed",
+                  "output": text, "duration": round(report.duration, 3)}
+        if ungated is not None:
+            record["gated"] = round(max_score * ungated, 6)  # what it would earn without its gate
+        state.write(record)
         if report.failed:
             report.longrepr = text or report.longrepr
             until = item.config.getoption("--dlgrade-until")

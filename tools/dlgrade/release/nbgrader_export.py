@@ -215,7 +215,6 @@ def expected_score(result: dict) -> float:
     so a check failed only for its gate earns its points there; and an extra-credit cell is worth 0
     in nbgrader's total (its credit comes from dlgrade or Gradescope only)."""
     from dlgrade import results
-    from dlgrade.grading.plugin import GATED
 
     earned = results.totals(result).score - results.totals(result).extra
-    return round(earned + sum(t["max_score"] for t in result["tests"] if t["output"].startswith(GATED)), 4)
+    return round(earned + sum((t.get("extra_data") or {}).get("gated", 0.0) for t in result["tests"]), 4)

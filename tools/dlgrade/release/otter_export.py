@@ -157,7 +157,5 @@ def expected_score(groups: list[dict], result: dict) -> float:
 def _passes_in_otter(test: dict) -> bool:
     """Full marks, or failed only for its gate: otter runs a notebook's public and hidden questions
     apart, so no hidden test is there to gate a public check (otter gives it its points)."""
-    from dlgrade.grading.plugin import GATED
-
-    return test["score"] == test["max_score"] or test["output"].startswith(GATED)
+    return test["score"] == test["max_score"] or (test.get("extra_data") or {}).get("gated") == test["max_score"]
 
