@@ -11,16 +11,7 @@ from __future__ import annotations
 
 import ast
 
-
-def _folded(node) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-        left, right = _folded(node.left), _folded(node.right)
-        return left + right if left is not None and right is not None else left or right
-    if isinstance(node, ast.JoinedStr):
-        return "".join(_folded(v) or "" for v in node.values)
-    return None
+from dlgrade.sandbox.rules import fold_string
 
 
 def mentions(source: str, fragments: tuple[str, ...], allow: tuple[str, ...] = ()) -> list[str]:
@@ -50,9 +41,9 @@ def mentions(source: str, fragments: tuple[str, ...], allow: tuple[str, ...] = (
         elif isinstance(node, ast.ImportFrom):
             note(node.module or "", node)
         elif isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) and id(node) not in docstrings:
-            note(_folded(node) or "", node)
+            note(fold_string(node) or "", node)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
-            parts = [_folded(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
+            parts = [fold_string(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
             if parts and all(p is not None for p in parts):
                 note("".join(parts), node)
     return sorted(hits)

@@ -168,6 +168,19 @@ _TAMPER_FRAGMENTS = ("torchfunction", "torch_function", "function_mode", "_pop_m
                      "current_modes", "dispatch_mode", "torchdispatch")
 
 
+def fold_string(node) -> str | None:
+    """The text of a string constant, or of strings glued with +, % and f-strings (the parts that
+    are constants); None for anything else. Shared by the source scans (grading/scan.py too)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        left, right = fold_string(node.left), fold_string(node.right)
+        return left + right if left is not None and right is not None else left or right
+    if isinstance(node, ast.JoinedStr):
+        return "".join(fold_string(v) or "" for v in node.values)
+    return None
+
+
 def guard_tampering(source: str) -> str | None:
     """Why this submission's source switches off the forbidden-torch-function guard, or None.
 
@@ -189,16 +202,6 @@ def guard_tampering(source: str) -> str | None:
         if text in GUARD_TAMPERING or any(f in low for f in _TAMPER_FRAGMENTS):
             hits.append(f"{text[:60]} (line {getattr(node, 'lineno', '?')})")
 
-    def folded(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-            left, right = folded(node.left), folded(node.right)
-            return left + right if left is not None and right is not None else left or right
-        if isinstance(node, ast.JoinedStr):
-            return "".join(folded(v) or "" for v in node.values)
-        return None
-
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             note(node.id, node)
@@ -210,11 +213,11 @@ def guard_tampering(source: str) -> str | None:
         elif isinstance(node, ast.ImportFrom):
             note(node.module or "", node)
         elif isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) and id(node) not in docstrings:
-            text = folded(node)
+            text = fold_string(node)
             if text:
                 note(text, node)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
-            parts = [folded(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
+            parts = [fold_string(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
             if parts and all(p is not None for p in parts):
                 note("".join(parts), node)
     if not hits:
