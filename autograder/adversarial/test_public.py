@@ -115,6 +115,7 @@ def loss_of(state, x, y):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+@pytest.mark.gate("test_input_gradient")
 def test_input_gradient_tiny(student, dtype):
     """input_gradient: shaped like x, x's dtype, no graph; model, .grad, mode and x unchanged"""
     x, y = images(dtype=dtype)
@@ -127,6 +128,7 @@ def test_input_gradient_tiny(student, dtype):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_fgsm")
 def test_fgsm_linear_model(student):
     """fgsm: inside the eps-ball and [0, 1], and the loss of a linear model does not decrease"""
     x, y = images()
@@ -143,6 +145,7 @@ def test_fgsm_linear_model(student):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_fgsm_targeted")
 def test_fgsm_targeted_linear_model(student):
     """fgsm_targeted: the loss of the target class does not increase on a linear model"""
     x, y = images()
@@ -157,6 +160,7 @@ def test_fgsm_targeted_linear_model(student):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_project_linf")
 def test_project_linf_by_hand(student):
     """project_linf: x = 0.5 and eps = 0.1 send 0.9 to 0.6, 0.45 to 0.45 and 0.2 to 0.4; 1.3 around x = 1 to 1"""
     x = torch.tensor([0.5, 0.5, 0.5, 1.0, 0.0], dtype=torch.float64)
@@ -171,6 +175,7 @@ def test_project_linf_by_hand(student):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+@pytest.mark.gate("test_pgd", "test_pgd_random_start")
 def test_pgd_tiny(student, dtype):
     """pgd: steps=0 returns x; the random start and the steps stay inside the ball and [0, 1]; x's dtype"""
     x, y = images(dtype=dtype)
@@ -188,6 +193,7 @@ def test_pgd_tiny(student, dtype):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_accuracy")
 def test_accuracy_by_hand(student):
     """accuracy: a linear model that predicts class (first pixel > 0.5): 3 of 4 right is 0.75"""
     x = torch.zeros(4, 1, 4, 4, dtype=torch.float64)
@@ -205,6 +211,7 @@ def test_accuracy_by_hand(student):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_robust_accuracy")
 def test_robust_accuracy_calls_the_attack(student):
     """robust_accuracy: attack(model, x, y, **kw) once, then accuracy on its output"""
     x, y = images()
@@ -225,6 +232,7 @@ def test_robust_accuracy_calls_the_attack(student):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_adversarial_training_step")
 def test_adversarial_training_step_tiny(student):
     """adversarial_training_step: returns a float loss, trains the model, leaves it in train mode, x unchanged"""
     X = torch.stack([images(seed=s)[0] for s in (4, 5)])
@@ -252,6 +260,7 @@ def tiny_model(state):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_input_gradient")
 def test_input_gradient_of_a_linear_model_by_hand(student):
     """input_gradient: on a linear model dL/dx = (softmax(z) - onehot(y)) W / N, written out by hand"""
     state, (x, y) = linear_state(), images()
@@ -266,6 +275,7 @@ def test_input_gradient_of_a_linear_model_by_hand(student):
 
 
 @pytest.mark.points(1)
+@pytest.mark.gate("test_adversarial_training_step")
 def test_adversarial_training_step_with_eps_zero_is_one_plain_sgd_step(student):
     """adversarial_training_step: with eps = 0 the attack returns x, so two calls are two plain SGD steps"""
     X = torch.stack([images(seed=s)[0] for s in (4, 5)])
