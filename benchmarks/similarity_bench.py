@@ -1,6 +1,6 @@
 """Benchmark `dlgrade similarity`: a class of 500 for each assignment, on this machine's cores.
 
-    .venv/bin/python benchmarks/similarity_bench.py                 # all six, 500 students, writes RESULTS.md
+    .venv/bin/python benchmarks/similarity_bench.py                 # every assignment, 500 students, writes RESULTS.md
     .venv/bin/python benchmarks/similarity_bench.py --students 100 --no-write attention
 
 The class is generated: every student is the reference solution (the worst case: every pair shares
@@ -122,13 +122,18 @@ def markdown(rows: list[dict], n: int, info: dict) -> str:
     for r in rows:
         lines.append(f"| {r['aid']} | **{r['wall']:.1f}** | {r['cpu']:.1f} | {r['pairs']} | {r['pages']} | "
                      f"{r['median']:.2f} / {r['top']:.2f} | {r['load']} |")
-    worst = max(r["cpu"] for r in rows)
-    lines += ["", "The machine was shared with other jobs while this ran (the last column says how much of the 2 "
-              "cores they used), so the wall times above are mostly waiting for a core. The CPU time is the work "
-              "itself, of the command and its processes: at most %.0f s here, so even on ONE idle core a class of "
-              "%d takes about that long, and on two the fingerprints and the pairs (most of it) are split between "
-              "two processes. The target, under a minute on 2 cores, is met by the CPU time; it could not be shown "
-              "by the wall time on this busy machine." % (worst, n), "", END, ""]
+    worst, slowest = max(r["cpu"] for r in rows), max(r["wall"] for r in rows)
+    lines += ["", "The CPU time is the work itself, of the command and its processes (at most %.0f s here); the "
+              "fingerprints and the pairs, most of it, are split between two processes. The wall time includes "
+              "waiting for a core while other jobs ran (the last column says how much of the 2 cores they used)."
+              % worst, ""]
+    if slowest < 60:
+        lines.append("Target met: the slowest assignment took %.1f s of wall time for a class of %d, under a minute "
+                     "on 2 cores, while sharing them." % (slowest, n))
+    else:
+        lines.append("Target not shown by the wall time (slowest %.1f s, on a machine shared with other jobs); on "
+                     "one idle core a class of %d takes about its CPU time, at most %.0f s." % (slowest, n, worst))
+    lines += ["", END, ""]
     return "\n".join(lines)
 
 
