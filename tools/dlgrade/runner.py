@@ -7,6 +7,7 @@ the report the trusted process wrote, after it and every worker it started are g
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -77,13 +78,20 @@ def grade(aid: str, submission: Path, time_budget: float | None = None, tests: s
           until: str | None = None) -> dict:
     """Return the Gradescope results dict for `submission` (raises SubmissionError/UnknownAssignment)."""
     assignment = assignments.get(aid)
+    with staged(assignment, submission) as (tmp, module_dir, sha):
+        return run_graders(assignment, module_dir, tmp / "report.jsonl", sha, time_budget, tests, until)
+
+
+@contextlib.contextmanager
+def staged(assignment, submission: Path):
+    """A private temp folder holding a copy of the submission's module alone (tmp/submission/),
+    removed afterwards: yields (tmp, the module's folder, the module's sha256)."""
     source = read_module(submission, assignment.module_file)
     with tempfile.TemporaryDirectory(prefix="dlgrade-grade-") as tmp:
         module_dir = Path(tmp) / "submission"
         module_dir.mkdir()
         (module_dir / assignment.module_file).write_bytes(source)
-        return run_graders(assignment, module_dir, Path(tmp) / "report.jsonl", digest(source), time_budget, tests,
-                           until)
+        yield Path(tmp), module_dir, digest(source)
 
 
 def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budget=None, tests=None,
@@ -174,12 +182,8 @@ class JobGrader:
     def grade(self, aid: str, submission: Path, time_budget: float | None = None, tests: str | None = None,
               until: str | None = None) -> dict:
         assignment = assignments.get(aid)
-        source = read_module(submission, assignment.module_file)
-        with tempfile.TemporaryDirectory(prefix="dlgrade-grade-") as tmp:
-            module_dir = Path(tmp) / "submission"
-            module_dir.mkdir()
-            (module_dir / assignment.module_file).write_bytes(source)
-            report, log = Path(tmp) / "report.jsonl", Path(tmp) / "grader.log"
+        with staged(assignment, submission) as (tmp, module_dir, sha):
+            report, log = tmp / "report.jsonl", tmp / "grader.log"
             order = {"grader_root": str(assignment.grader_dir.parent), "cwd": str(assignment.grader_dir.parent),
                      "args": pytest_args(assignment, module_dir, report, time_budget, tests, until), "log": str(log)}
             start = time.monotonic()
@@ -187,7 +191,7 @@ class JobGrader:
             elapsed = time.monotonic() - start
             if log.exists():
                 text = log.read_text(errors="replace")[-40000:] + text
-            return build_result(assignment, report, digest(source), elapsed, text)
+            return build_result(assignment, report, sha, elapsed, text)
 
     def _run(self, order: dict) -> str:
         """Send one order; wait for its answer (GRADER_TIMEOUT at most). '' when it was answered."""

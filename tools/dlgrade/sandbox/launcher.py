@@ -415,23 +415,33 @@ class Worker:
                 os._exit(0)
         os.waitpid(pid, 0)
 
-    def close(self):
-        if self.proc is not None:
-            _LIVE.discard(self.proc.pid)
+    def _stop_process(self, timeout: float | None = None):
+        """Kill the worker's process group and process, reap it (waiting `timeout` at most), close its pipes."""
+        if self.proc is None:
+            return
+        if self.proc.pid > 0:  # never killpg(0): that is our own group
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        try:
+            self.proc.kill()
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
-                self.proc.kill()
-            except ProcessLookupError:
+                stream.close()
+            except OSError:
                 pass
-            self.proc.wait()
-            for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+
+    def close(self):
+        if self.proc is not None:
+            _LIVE.discard(self.proc.pid)
+        self._stop_process()
         if self.uid is not None:
             self.kill_uid()
             if not self.mech["bubblewrap"]:

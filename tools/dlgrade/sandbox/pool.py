@@ -291,22 +291,7 @@ class ZygoteWorker(launcher.Worker):
         return self.proc.pid if self.proc is not None and self.proc.pid > 0 else None
 
     def close(self):
-        if self.proc is not None:
-            if self.proc.pid > 0:
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-            for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        self._stop_process(timeout=10)
         if self.uid is not None:
             self.kill_uid()
         try:  # whatever the child left in the sandbox (a no-uid child's orphans): gone before the next
