@@ -180,7 +180,7 @@ def test_a_broken_rule_fails_the_public_tests_locally_and_loses_points_with_the_
     submission = tmp_path / "submission"
     submission.mkdir()
     (submission / f"{aid}.py").write_text(text)
-    result = runner.grade(aid, submission, until=message)
+    result = runner.grade_in_job(aid, submission, until=message)  # a long-lived grader: same results
     lost = [t for t in result["tests"] if t["score"] < t["max_score"] and message in t.get("output", "")]
     assert lost, json.dumps(result["tests"], indent=1)[:3000]
 
