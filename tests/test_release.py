@@ -246,7 +246,7 @@ def test_gradescope_run_autograder_in_a_simulated_autograder_tree(released, tmp_
 # scores come from dlgrade grading the same code: nbgrader keeps partial credit, so its totals
 # match dlgrade's exactly; otter scores a question (a grader test function) all or nothing.
 # gradient_descent is also graded as the reference and the stub; an empty TODO in any assignment
-# is proven worthless in process (test_pipeline.test_todos_left_empty_earn_nothing), which is
+# is proven worthless in process (test_zero, its todos_left_empty case), which is
 # what otter's stub holds.
 
 EXPORTS = [pytest.param(aid, marks=pytest.mark.xdist_group(f"export-{aid}")) for aid in assignments.all_ids()]
