@@ -21,15 +21,26 @@ class NGramLM:
         self.table = torch.as_tensor(table, dtype=torch.float32)
         self.V = self.table.shape[-1]
         self.context = self.table.dim() - 1
+        self.flat = self.table.reshape(-1, self.V)  # row of the context (c_1..c_{n-1}) in base V+1
         self.calls = 0
 
     def __call__(self, input_ids):
         ids = _check_input(input_ids, self.V)
         self.calls += 1
         B, T = ids.shape
-        padded = torch.cat([torch.full((B, self.context), self.V, dtype=torch.long), ids], dim=1)
-        index = tuple(padded[:, j:j + T] for j in range(1, self.context + 1))
-        return self.table[index].clone() if index else self.table.expand(B, T, self.V).clone()
+        if not self.context:
+            return self.table.expand(B, T, self.V).clone()
+        # one row index per position, computed on Python ints: the sampling tests call the model
+        # some ten thousand times on a handful of tokens, where tensor indexing costs far more
+        keys = []
+        for row in ids.tolist():
+            padded = [self.V] * self.context + row
+            for t in range(T):
+                key = 0
+                for token in padded[t + 1:t + 1 + self.context]:
+                    key = key * (self.V + 1) + token
+                keys.append(key)
+        return self.flat[torch.tensor(keys, dtype=torch.long)].view(B, T, self.V)
 
 
 class PrefixLM:
@@ -62,9 +73,10 @@ def _check_input(input_ids, V):
     if input_ids.is_floating_point() or input_ids.dtype == torch.bool:
         raise TypeError(f"the model takes integer token ids (a LongTensor), got {input_ids.dtype}")
     ids = input_ids.long()
-    if ids.numel() and (ids.min() < 0 or ids.max() >= V):
-        raise IndexError(f"token ids must lie in [0, {V}), got one equal to "
-                         f"{int(ids.min()) if ids.min() < 0 else int(ids.max())}")
+    if ids.numel():
+        low, high = (int(x) for x in torch.aminmax(ids))
+        if low < 0 or high >= V:
+            raise IndexError(f"token ids must lie in [0, {V}), got one equal to {low if low < 0 else high}")
     return ids
 
 
@@ -102,7 +114,9 @@ def sample(m, spec, prompt, max_new_tokens, seeds, first_tokens=False, **kwargs)
     for i, s in enumerate(seeds):
         # the global generator is moved between calls, so a sample that ignores `generator` is
         # not reproducible here (a fresh process would otherwise always start it from one seed)
-        torch.manual_seed(7919 * (i + 1))
+        # (only the CPU generator: torch.manual_seed would also queue a lazy seed for every
+        # uninitialised accelerator, formatting the call stack each time, most of a draw's cost)
+        torch.default_generator.manual_seed(7919 * (i + 1))
         ids = m.sample(model, prompt.clone(), max_new_tokens, generator=torch.Generator().manual_seed(int(s)), **kwargs)
         if first_tokens:
             ok = isinstance(ids, torch.Tensor) and ids.dim() == 1 and ids.shape[0] > n
