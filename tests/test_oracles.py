@@ -114,6 +114,29 @@ def test_decoding_mistakes_differ_from_the_oracle():
                                m.distribution(m.SAMPLE_MODEL, [3], **kw)), name
 
 
+def test_decoding_memoised_oracle_values_are_constants_of_the_grader():
+    """seeded_draws and seeded_mistaken_draws are cached for the whole process (shared by every
+    submission graded in it). That is safe because they take only names of the grader's own
+    constants: any other argument (a student's value) raises instead of being cached; and what
+    they return is an immutable tuple equal to a fresh computation."""
+    m = hidden_module("decoding")
+    prompt, n, seeds = m.SEEDED_PROMPT, m.SEEDED_N, m.SEEDED_SEEDS
+    for label, kw in m.SAMPLE_CONFIGS:
+        fresh = tuple(m.o_sample(m.SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds)
+        assert m.seeded_draws(label) == fresh and m.seeded_draws(label) is m.seeded_draws(label)
+        assert all(type(seq) is tuple for seq in m.seeded_draws(label))
+        for mistake, _ in m.SAMPLE_MISTAKES:
+            wrong = m.seeded_mistaken_draws(mistake, label)
+            assert type(wrong) is tuple and wrong == tuple(m.mistaken_sample(mistake, m.SAMPLE_MODEL, prompt, n, s, **kw)
+                                                           for s in seeds)
+    with pytest.raises(KeyError):
+        m.seeded_draws("k=3")  # not a config of the test
+    with pytest.raises(m.GraderBug):
+        m.seeded_mistaken_draws("no_such_mistake", m.SAMPLE_CONFIGS[0][0])
+    with pytest.raises(KeyError):
+        m.seeded_mistaken_draws(m.SAMPLE_MISTAKES[0][0], "p=0.5")
+
+
 # ---- cross-checks against an independent library -----------------------------------------------
 def test_attention_oracles_agree_with_torch():
     m = hidden_module("attention")

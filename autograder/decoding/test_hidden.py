@@ -10,6 +10,7 @@ promise): float32 and float64 implementations, loops and vectorised code all get
 Per function: its oracle and its known mistakes (each simulated in its own function) under
 `# ----`, then its tests under `# ====`.
 """
+import functools
 import itertools
 import math
 
@@ -547,18 +548,39 @@ SAMPLE_CONFIGS = [
 ]
 
 
+SEEDED_PROMPT, SEEDED_SEEDS, SEEDED_N = (3,), tuple(range(30)), 10
+
+
+# The two below are constants of the grader: every input (SAMPLE_MODEL, the prompt, the seeds, the
+# config named by label, the mistake named) is fixed here and no student's data reaches them, so
+# they are computed once per process (lazily: a mistake's draws only when a sample is wrong) and
+# shared by the submissions graded there. Tuples, so that no caller can change a cached value.
+@functools.cache
+def seeded_draws(label):
+    """The contract's samples for the seeds of test_sample_matches_the_seeded_draws."""
+    kw = dict(SAMPLE_CONFIGS)[label]
+    return tuple(o_sample(SAMPLE_MODEL, SEEDED_PROMPT, SEEDED_N, s, **kw) for s in SEEDED_SEEDS)
+
+
+@functools.cache
+def seeded_mistaken_draws(mistake, label):
+    """What sample returns for those seeds with one known mistake (a name of SAMPLE_MISTAKES)."""
+    kw = dict(SAMPLE_CONFIGS)[label]
+    return tuple(mistaken_sample(mistake, SAMPLE_MODEL, SEEDED_PROMPT, SEEDED_N, s, **kw) for s in SEEDED_SEEDS)
+
+
 @pytest.mark.points(5)
 def test_sample_matches_the_seeded_draws(student, credit):
     """sample: token for token the contract's torch.multinomial draws for a seeded generator"""
-    prompt, seeds, n = tensor([3]), list(range(30)), 10
+    prompt, seeds, n = tensor(SEEDED_PROMPT), list(SEEDED_SEEDS), SEEDED_N
     for label, kw in SAMPLE_CONFIGS:
         with credit.part(1 / len(SAMPLE_CONFIGS), label):
-            got = sample_runs(student, SAMPLE_MODEL, prompt, n, seeds, **kw)
-            expected = [o_sample(SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds]
+            got = tuple(sample_runs(student, SAMPLE_MODEL, prompt, n, seeds, **kw))
+            expected = seeded_draws(label)
             if got == expected:
                 continue
             for mistake, message in SAMPLE_MISTAKES:
-                wrong = [mistaken_sample(mistake, SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds]
+                wrong = seeded_mistaken_draws(mistake, label)
                 if wrong != expected and got == wrong:
                     fail(f"sample ({label}) is wrong: {message}")
             if any(len(g) > len(prompt) + n for g in got):
