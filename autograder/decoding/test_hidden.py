@@ -423,12 +423,21 @@ def o_sample(spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None
     g = torch.Generator().manual_seed(seed)
     ids = [int(t) for t in prompt]
     for _ in range(n):
-        probs = torch.from_numpy(o_softmax(o_step_logits(o_logits(spec, ids), k, p, temperature)))
+        probs = o_step_probs(o_logits(spec, ids).tobytes(), k, p, temperature)
         token = int(torch.multinomial(probs, 1, generator=g))
         ids.append(token)
         if token == eos_id:
             break
     return tuple(ids)
+
+
+# Memoised because a toy model has few distinct next-token rows and the graders draw hundreds of
+# steps from them: pure functions of their arguments (the float64 logits as bytes), so a cached
+# value is the value. Never written to: torch.multinomial only reads them.
+@functools.lru_cache(maxsize=4096)
+def o_step_probs(z_bytes, k=None, p=None, temperature=1.0):
+    """softmax of the contract's step logits, as the float64 tensor torch.multinomial draws from."""
+    return torch.from_numpy(o_softmax(o_step_logits(np.frombuffer(z_bytes), k, p, temperature)))
 
 
 # Known mistakes of one sampling step (the logits it draws from), each on its own.
@@ -467,15 +476,23 @@ def mistaken_sample(mistake, spec, prompt, n, seed, k=None, p=None, temperature=
     g = torch.Generator().manual_seed(seed)
     ids = [int(t) for t in prompt]
     for _ in range(n):
-        z = o_logits(spec, ids)
-        z = step(z, k, p, temperature) if step else o_step_logits(z, k, p, temperature, check=False)
-        token = int(torch.multinomial(torch.from_numpy(o_softmax(z)), 1, generator=g))
+        probs = mistaken_step_probs(mistake if step else None, o_logits(spec, ids).tobytes(), k, p, temperature)
+        token = int(torch.multinomial(probs, 1, generator=g))
         if mistake == "drop_eos" and token == eos_id:
             break
         ids.append(token)
         if token == eos_id and mistake != "no_stop":
             break
     return tuple(ids)
+
+
+@functools.lru_cache(maxsize=4096)  # (memoised like o_step_probs, for the same reason)
+def mistaken_step_probs(step, z_bytes, k=None, p=None, temperature=1.0):
+    """The distribution one step draws from under a mistake of STEP_MISTAKES (None: the contract's
+    step, without the top-p gap check, for the mistakes that only stop wrongly)."""
+    z = np.frombuffer(z_bytes)
+    z = STEP_MISTAKES[step](z, k, p, temperature) if step else o_step_logits(z, k, p, temperature, check=False)
+    return torch.from_numpy(o_softmax(z))
 
 
 SAMPLE_MISTAKES = [
