@@ -114,6 +114,56 @@ def test_decoding_mistakes_differ_from_the_oracle():
                                m.distribution(m.SAMPLE_MODEL, [3], **kw)), name
 
 
+def test_decoding_ngram_model_reads_its_table_by_the_last_tokens():
+    """probes.NGramLM (built for speed: rows found on Python ints, each distinct input looked up
+    once) returns, at every position, the table row of the n-1 tokens before it, padded with V;
+    a fresh tensor each call, so a student who writes into the logits changes nothing later."""
+    spec = importlib.util.spec_from_file_location("_decoding_probes", HIDDEN["decoding"].with_name("probes.py"))
+    probes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probes)
+    rng = np.random.default_rng(5)
+    for n, V in [(1, 4), (2, 5), (3, 6), (4, 3)]:
+        table = torch.from_numpy(rng.normal(size=(V + 1,) * (n - 1) + (V,)).astype(np.float32))
+        model = probes.NGramLM(table)
+        for B, T in [(1, 1), (1, 7), (3, 4), (2, 0), (0, 3)]:
+            ids = torch.from_numpy(rng.integers(0, V, size=(B, T)))
+            for _ in range(2):
+                out = model(ids)
+                assert out.shape == (B, T, V) and out.dtype == torch.float32
+                for b in range(B):
+                    padded = [V] * (n - 1) + ids[b].tolist()
+                    for t in range(T):
+                        assert torch.equal(out[b, t], table[tuple(padded[t + 1:t + n])])
+                out.fill_(1e9)
+    with pytest.raises(IndexError, match=r"token ids must lie in \[0, 3\), got one equal to -1"):
+        probes.NGramLM(torch.zeros(4, 3))(torch.tensor([[2, -1, 5]]))
+    with pytest.raises(IndexError, match="got one equal to 3"):
+        probes.NGramLM(torch.zeros(4, 3))(torch.tensor([[2, 3]]))
+
+
+def test_decoding_memoised_oracle_values_are_constants_of_the_grader():
+    """seeded_draws and seeded_mistaken_draws are cached for the whole process (shared by every
+    submission graded in it). That is safe because they take only names of the grader's own
+    constants: any other argument (a student's value) raises instead of being cached; and what
+    they return is an immutable tuple equal to a fresh computation."""
+    m = hidden_module("decoding")
+    prompt, n, seeds = m.SEEDED_PROMPT, m.SEEDED_N, m.SEEDED_SEEDS
+    for label, kw in m.SAMPLE_CONFIGS:
+        fresh = tuple(m.o_sample(m.SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds)
+        assert m.seeded_draws(label) == fresh and m.seeded_draws(label) is m.seeded_draws(label)
+        assert all(type(seq) is tuple for seq in m.seeded_draws(label))
+        for mistake, _ in m.SAMPLE_MISTAKES:
+            wrong = m.seeded_mistaken_draws(mistake, label)
+            assert type(wrong) is tuple and wrong == tuple(m.mistaken_sample(mistake, m.SAMPLE_MODEL, prompt, n, s, **kw)
+                                                           for s in seeds)
+    with pytest.raises(KeyError):
+        m.seeded_draws("k=3")  # not a config of the test
+    with pytest.raises(m.GraderBug):
+        m.seeded_mistaken_draws("no_such_mistake", m.SAMPLE_CONFIGS[0][0])
+    with pytest.raises(KeyError):
+        m.seeded_mistaken_draws(m.SAMPLE_MISTAKES[0][0], "p=0.5")
+
+
 # ---- cross-checks against an independent library -----------------------------------------------
 def test_attention_oracles_agree_with_torch():
     m = hidden_module("attention")

@@ -10,6 +10,7 @@ promise): float32 and float64 implementations, loops and vectorised code all get
 Per function: its oracle and its known mistakes (each simulated in its own function) under
 `# ----`, then its tests under `# ====`.
 """
+import functools
 import itertools
 import math
 
@@ -422,12 +423,21 @@ def o_sample(spec, prompt, n, seed, k=None, p=None, temperature=1.0, eos_id=None
     g = torch.Generator().manual_seed(seed)
     ids = [int(t) for t in prompt]
     for _ in range(n):
-        probs = torch.from_numpy(o_softmax(o_step_logits(o_logits(spec, ids), k, p, temperature)))
+        probs = o_step_probs(o_logits(spec, ids).tobytes(), k, p, temperature)
         token = int(torch.multinomial(probs, 1, generator=g))
         ids.append(token)
         if token == eos_id:
             break
     return tuple(ids)
+
+
+# Memoised because a toy model has few distinct next-token rows and the graders draw hundreds of
+# steps from them: pure functions of their arguments (the float64 logits as bytes), so a cached
+# value is the value. Never written to: torch.multinomial only reads them.
+@functools.lru_cache(maxsize=4096)
+def o_step_probs(z_bytes, k=None, p=None, temperature=1.0):
+    """softmax of the contract's step logits, as the float64 tensor torch.multinomial draws from."""
+    return torch.from_numpy(o_softmax(o_step_logits(np.frombuffer(z_bytes), k, p, temperature)))
 
 
 # Known mistakes of one sampling step (the logits it draws from), each on its own.
@@ -466,15 +476,23 @@ def mistaken_sample(mistake, spec, prompt, n, seed, k=None, p=None, temperature=
     g = torch.Generator().manual_seed(seed)
     ids = [int(t) for t in prompt]
     for _ in range(n):
-        z = o_logits(spec, ids)
-        z = step(z, k, p, temperature) if step else o_step_logits(z, k, p, temperature, check=False)
-        token = int(torch.multinomial(torch.from_numpy(o_softmax(z)), 1, generator=g))
+        probs = mistaken_step_probs(mistake if step else None, o_logits(spec, ids).tobytes(), k, p, temperature)
+        token = int(torch.multinomial(probs, 1, generator=g))
         if mistake == "drop_eos" and token == eos_id:
             break
         ids.append(token)
         if token == eos_id and mistake != "no_stop":
             break
     return tuple(ids)
+
+
+@functools.lru_cache(maxsize=4096)  # (memoised like o_step_probs, for the same reason)
+def mistaken_step_probs(step, z_bytes, k=None, p=None, temperature=1.0):
+    """The distribution one step draws from under a mistake of STEP_MISTAKES (None: the contract's
+    step, without the top-p gap check, for the mistakes that only stop wrongly)."""
+    z = np.frombuffer(z_bytes)
+    z = STEP_MISTAKES[step](z, k, p, temperature) if step else o_step_logits(z, k, p, temperature, check=False)
+    return torch.from_numpy(o_softmax(z))
 
 
 SAMPLE_MISTAKES = [
@@ -547,18 +565,39 @@ SAMPLE_CONFIGS = [
 ]
 
 
+SEEDED_PROMPT, SEEDED_SEEDS, SEEDED_N = (3,), tuple(range(30)), 10
+
+
+# The two below are constants of the grader: every input (SAMPLE_MODEL, the prompt, the seeds, the
+# config named by label, the mistake named) is fixed here and no student's data reaches them, so
+# they are computed once per process (lazily: a mistake's draws only when a sample is wrong) and
+# shared by the submissions graded there. Tuples, so that no caller can change a cached value.
+@functools.cache
+def seeded_draws(label):
+    """The contract's samples for the seeds of test_sample_matches_the_seeded_draws."""
+    kw = dict(SAMPLE_CONFIGS)[label]
+    return tuple(o_sample(SAMPLE_MODEL, SEEDED_PROMPT, SEEDED_N, s, **kw) for s in SEEDED_SEEDS)
+
+
+@functools.cache
+def seeded_mistaken_draws(mistake, label):
+    """What sample returns for those seeds with one known mistake (a name of SAMPLE_MISTAKES)."""
+    kw = dict(SAMPLE_CONFIGS)[label]
+    return tuple(mistaken_sample(mistake, SAMPLE_MODEL, SEEDED_PROMPT, SEEDED_N, s, **kw) for s in SEEDED_SEEDS)
+
+
 @pytest.mark.points(5)
 def test_sample_matches_the_seeded_draws(student, credit):
     """sample: token for token the contract's torch.multinomial draws for a seeded generator"""
-    prompt, seeds, n = tensor([3]), list(range(30)), 10
+    prompt, seeds, n = tensor(SEEDED_PROMPT), list(SEEDED_SEEDS), SEEDED_N
     for label, kw in SAMPLE_CONFIGS:
         with credit.part(1 / len(SAMPLE_CONFIGS), label):
-            got = sample_runs(student, SAMPLE_MODEL, prompt, n, seeds, **kw)
-            expected = [o_sample(SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds]
+            got = tuple(sample_runs(student, SAMPLE_MODEL, prompt, n, seeds, **kw))
+            expected = seeded_draws(label)
             if got == expected:
                 continue
             for mistake, message in SAMPLE_MISTAKES:
-                wrong = [mistaken_sample(mistake, SAMPLE_MODEL, prompt, n, s, **kw) for s in seeds]
+                wrong = seeded_mistaken_draws(mistake, label)
                 if wrong != expected and got == wrong:
                     fail(f"sample ({label}) is wrong: {message}")
             if any(len(g) > len(prompt) + n for g in got):
