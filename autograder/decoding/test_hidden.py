@@ -1068,9 +1068,23 @@ def test_perplexity_values(student, credit):
 def test_top_p_filter_p_one_float32(student):
     """top_p_filter: p = 1 keeps every entry of float32 logits (however the running sum rounds)"""
     rng = np.random.default_rng(37)
-    z = np.stack([rng.permutation(np.linspace(-6.0, 6.0, 64)) for _ in range(4)]).astype(np.float32).astype(np.float64)
+    z = np.stack([rng.permutation(np.linspace(-6.0, 6.0, 64)) for _ in range(4)])
+    # a very unlikely token per row (probability ~1e-13): in float32 the running sum reaches 1 before it
+    z[np.arange(4), rng.integers(64, size=4)] -= 30.0
+    z = z.astype(np.float32).astype(np.float64)
     out = student.top_p_filter(torch.from_numpy(z.astype(np.float32)), 1.0)
-    expect_filtered(out, z, np.ones(z.shape, dtype=bool), "top_p_filter(float32 logits, p=1.0)", [])
+    expect_filtered(out, z, np.ones(z.shape, dtype=bool), "top_p_filter(float32 logits, p=1.0)", [
+        ("p = 1 keeps every entry of float32 logits, even a very unlikely one: the running sum of float32 "
+         "probabilities can reach 1 before it, so handle p >= 1 before the running sum", top_p_float32_running_sum(z))])
+
+
+def top_p_float32_running_sum(z, p=1.0):
+    """The mistake: p = 1 through the general path in float32, which drops the tokens after the
+    running sum rounds to 1."""
+    probs = torch.softmax(torch.from_numpy(z.astype(np.float32)), dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+    drop_sorted = torch.cumsum(sorted_probs, dim=-1) - sorted_probs >= p
+    return filtered(z, ~torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted).numpy())
 
 
 @pytest.mark.points(1)

@@ -27,6 +27,8 @@ def top_k_filter(logits, k):
 
 
 def top_p_filter(logits, p):
+    if p >= 1:  # every entry: even in float64 the running total reaches 1.0 before a token of probability 1e-19
+        return logits.clone()
     flat = logits.reshape(-1, logits.shape[-1])
     out = torch.full_like(flat, float("-inf"))
     for r in range(flat.shape[0]):

@@ -13,6 +13,8 @@ def top_k_filter(logits, k):
 
 
 def top_p_filter(logits, p):
+    if p >= 1:  # everything: in float32 the cumulative sums may reach 1 before the last token
+        return logits.clone()
     probs = torch.softmax(logits, dim=-1)
     sorted_probs, _ = torch.sort(probs, dim=-1, descending=True)
     cumulative = torch.cumsum(sorted_probs, dim=-1)
