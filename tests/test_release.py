@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import io
 import json
 import os
@@ -154,9 +155,15 @@ def first_function(text: str, prefix: str) -> str:
     return ast.get_source_segment(text, node)
 
 
+@functools.cache
+def graders(aid: str) -> list[dict]:
+    """The graders' manifest of `aid` (selftest.collect: a pytest start), collected once per process."""
+    return selftest.collect(aid)
+
+
 @pytest.fixture(scope="module")
 def manifest(released):
-    return selftest.collect(AID)
+    return graders(AID)
 
 
 def test_a_planted_solution_line_fails_the_release_naming_file_and_line(manifest, tmp_path):
@@ -254,14 +261,14 @@ EXPORTS = [pytest.param(aid, marks=pytest.mark.xdist_group(f"export-{aid}")) for
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """exported(aid) -> dist/<aid>/, packaged once per worker (no self-test: the pipeline tests do it)."""
+    """exported(aid) -> dist/<aid>/, packaged once per worker as bundle.build(verify=False) packages it
+    (no self-test: the pipeline tests do it), from the manifest the otter test reads too."""
     cache = {}
 
     def get(aid):
         if aid not in cache:
             out = tmp_path_factory.mktemp(f"export-{aid}")
-            bundle.build([aid], out, verify=False, stream=io.StringIO())
-            cache[aid] = out / aid
+            cache[aid] = bundle.package(source.load(aid), graders(aid), out / aid)
         return cache[aid]
     return get
 
@@ -364,7 +371,7 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
         scores[label] = (sum(t["score"] for t in graded), sum(t["max_score"] for t in graded))
     mistake = mistake_graded(aid)
     total = results.max_score(mistake)
-    otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(selftest.collect(aid)), mistake)
+    otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(graders(aid)), mistake)
     assert otter_mistake < total
     assert scores == expected_scores(subs, otter_mistake, total), scores
 
