@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -155,10 +156,9 @@ def first_function(text: str, prefix: str) -> str:
     return ast.get_source_segment(text, node)
 
 
-@functools.cache
 def graders(aid: str) -> list[dict]:
-    """The graders' manifest of `aid` (selftest.collect: a pytest start), collected once per process."""
-    return selftest.collect(aid)
+    """The graders' manifest of `aid`, from the in-process grading of its example mistake."""
+    return graded_mistake(aid)[1]
 
 
 @pytest.fixture(scope="module")
@@ -277,19 +277,31 @@ def example_mistake(aid: str) -> mistakes.Mistake:
     return mistakes.get(aid, assignments.get(aid).spec["example_mistake"])
 
 
-@pytest.fixture(scope="module")
-def mistake_graded(tmp_path_factory):
-    """mistake_graded(aid) -> dlgrade's results for the example mistake (graded in process, once)."""
-    cache = {}
+@functools.cache
+def graded_mistake(aid: str) -> tuple[dict, list[dict]]:
+    """dlgrade's results for the example mistake, graded in process once per process (the
+    dlgrade.grading.inprocess run runner.grade_trusted_in_process starts), and the graders' manifest
+    from that run's report: what selftest.collect would read in a pytest of its own, as bundle.build
+    takes it from the reference's grading."""
+    a = assignments.get(aid)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-mistake-") as tmp:
+        folder = example_mistake(aid).write(Path(tmp) / "mistake")
+        jobs, report = Path(tmp) / "jobs.json", Path(tmp) / "report.jsonl"
+        jobs.write_text(json.dumps({"grader_dir": str(a.grader_dir),
+                                    "jobs": [{"module_dir": str(folder), "report": str(report)}]}))
+        proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(jobs)], env=runner.grader_env(),
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=runner.GRADER_TIMEOUT)
+        read = results.read_report(report)
+    assert read.manifest and not read.run_errors, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = results.from_report(read, 0.0)
+    assert 0 < result["score"] < results.max_score(result), result["score"]  # it loses points, but not all
+    return result, read.manifest
 
-    def get(aid):
-        if aid not in cache:
-            folder = example_mistake(aid).write(tmp_path_factory.mktemp(f"mistake-{aid}"))
-            [cache[aid]] = runner.grade_trusted_in_process(aid, [(folder, None)])
-            total = results.max_score(cache[aid])
-            assert 0 < cache[aid]["score"] < total, cache[aid]["score"]  # it loses points, but not all
-        return cache[aid]
-    return get
+
+@pytest.fixture(scope="module")
+def mistake_graded():
+    """mistake_graded(aid) -> dlgrade's results for the example mistake (graded in process, once)."""
+    return lambda aid: graded_mistake(aid)[0]
 
 
 def submissions(aid: str, nb: dict) -> dict[str, dict]:
@@ -381,7 +393,6 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
 @pytest.fixture(scope="session")
 def requirements_only():
     """requirements_only(text) -> a python that reaches only what `text` requires (built once per text)."""
-    import tempfile
 
     import restricted_env
 
