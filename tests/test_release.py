@@ -393,7 +393,6 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
 @pytest.fixture(scope="session")
 def requirements_only():
     """requirements_only(text) -> a python that reaches only what `text` requires (built once per text)."""
-
     import restricted_env
 
     made, folders = {}, []
