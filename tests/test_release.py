@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -154,9 +156,14 @@ def first_function(text: str, prefix: str) -> str:
     return ast.get_source_segment(text, node)
 
 
+def graders(aid: str) -> list[dict]:
+    """The graders' manifest of `aid`, from the in-process grading of its example mistake."""
+    return graded_mistake(aid)[1]
+
+
 @pytest.fixture(scope="module")
 def manifest(released):
-    return selftest.collect(AID)
+    return graders(AID)
 
 
 def test_a_planted_solution_line_fails_the_release_naming_file_and_line(manifest, tmp_path):
@@ -254,14 +261,14 @@ EXPORTS = [pytest.param(aid, marks=pytest.mark.xdist_group(f"export-{aid}")) for
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """exported(aid) -> dist/<aid>/, packaged once per worker (no self-test: the pipeline tests do it)."""
+    """exported(aid) -> dist/<aid>/, packaged once per worker as bundle.build(verify=False) packages it
+    (no self-test: the pipeline tests do it), from the manifest the otter test reads too."""
     cache = {}
 
     def get(aid):
         if aid not in cache:
             out = tmp_path_factory.mktemp(f"export-{aid}")
-            bundle.build([aid], out, verify=False, stream=io.StringIO())
-            cache[aid] = out / aid
+            cache[aid] = bundle.package(source.load(aid), graders(aid), out / aid)
         return cache[aid]
     return get
 
@@ -270,19 +277,31 @@ def example_mistake(aid: str) -> mistakes.Mistake:
     return mistakes.get(aid, assignments.get(aid).spec["example_mistake"])
 
 
-@pytest.fixture(scope="module")
-def mistake_graded(tmp_path_factory):
-    """mistake_graded(aid) -> dlgrade's results for the example mistake (graded in process, once)."""
-    cache = {}
+@functools.cache
+def graded_mistake(aid: str) -> tuple[dict, list[dict]]:
+    """dlgrade's results for the example mistake, graded in process once per process (the
+    dlgrade.grading.inprocess run runner.grade_trusted_in_process starts), and the graders' manifest
+    from that run's report: what selftest.collect would read in a pytest of its own, as bundle.build
+    takes it from the reference's grading."""
+    a = assignments.get(aid)
+    with tempfile.TemporaryDirectory(prefix="dlgrade-mistake-") as tmp:
+        folder = example_mistake(aid).write(Path(tmp) / "mistake")
+        jobs, report = Path(tmp) / "jobs.json", Path(tmp) / "report.jsonl"
+        jobs.write_text(json.dumps({"grader_dir": str(a.grader_dir),
+                                    "jobs": [{"module_dir": str(folder), "report": str(report)}]}))
+        proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(jobs)], env=runner.grader_env(),
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=runner.GRADER_TIMEOUT)
+        read = results.read_report(report)
+    assert read.manifest and not read.run_errors, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = results.from_report(read, 0.0)
+    assert 0 < result["score"] < results.max_score(result), result["score"]  # it loses points, but not all
+    return result, read.manifest
 
-    def get(aid):
-        if aid not in cache:
-            folder = example_mistake(aid).write(tmp_path_factory.mktemp(f"mistake-{aid}"))
-            [cache[aid]] = runner.grade_trusted_in_process(aid, [(folder, None)])
-            total = results.max_score(cache[aid])
-            assert 0 < cache[aid]["score"] < total, cache[aid]["score"]  # it loses points, but not all
-        return cache[aid]
-    return get
+
+@pytest.fixture(scope="module")
+def mistake_graded():
+    """mistake_graded(aid) -> dlgrade's results for the example mistake (graded in process, once)."""
+    return lambda aid: graded_mistake(aid)[0]
 
 
 def submissions(aid: str, nb: dict) -> dict[str, dict]:
@@ -364,7 +383,7 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
         scores[label] = (sum(t["score"] for t in graded), sum(t["max_score"] for t in graded))
     mistake = mistake_graded(aid)
     total = results.max_score(mistake)
-    otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(selftest.collect(aid)), mistake)
+    otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(graders(aid)), mistake)
     assert otter_mistake < total
     assert scores == expected_scores(subs, otter_mistake, total), scores
 
@@ -374,8 +393,6 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
 @pytest.fixture(scope="session")
 def requirements_only():
     """requirements_only(text) -> a python that reaches only what `text` requires (built once per text)."""
-    import tempfile
-
     import restricted_env
 
     made, folders = {}, []

@@ -445,8 +445,8 @@ def _seed(seed: int):
     random.seed(seed)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(seed)
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(seed)
+    if "torch" in sys.modules:  # the CPU generator, as torch.manual_seed sets it, without the ~1 ms of
+        sys.modules["torch"].default_generator.manual_seed(seed)  # stack traces it formats for CUDA's lazy seed
 
 
 def _import_file(name: str, path: Path):
