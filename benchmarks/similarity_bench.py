@@ -129,7 +129,7 @@ def markdown(rows: list[dict], n: int, info: dict) -> str:
               % worst, ""]
     if slowest < 60:
         lines.append("Target met: the slowest assignment took %.1f s of wall time for a class of %d, under a minute "
-                     "on 2 cores, while sharing them." % (slowest, n))
+                     "on 2 cores." % (slowest, n))
     else:
         lines.append("Target not shown by the wall time (slowest %.1f s, on a machine shared with other jobs); on "
                      "one idle core a class of %d takes about its CPU time, at most %.0f s." % (slowest, n, worst))
