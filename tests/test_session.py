@@ -73,11 +73,10 @@ def test_fresh_state_drops_the_graders_modules_and_restores_the_process(tmp_path
         sys.modules.pop("oracle_mod", None)
 
 
-def test_no_zygote_where_the_python_installation_lies_below_a_fresh_mount():
+def test_a_python_installation_below_a_fresh_mount_is_bound_again_in_each_forked_child():
     """A forked child mounts a fresh /tmp and /dev/shm; a venv in a checkout under /tmp would vanish
-    for it (seen: numpy.random missing in a clone in /tmp), so such a machine gets fresh workers."""
+    for it (seen: numpy.random missing in a clone in /tmp), so those folders are bound again."""
     from dlgrade.sandbox import pool
 
-    assert pool._under_fresh_mounts(["/usr", "/tmp/clone/.venv"])
-    assert pool._under_fresh_mounts(["/dev/shm/env"])
-    assert not pool._under_fresh_mounts(["/usr", "/opt/venv", "/tmpfoo/venv", "/work/ci/.venv"])
+    assert pool.under_fresh_mounts(["/usr", "/tmp/clone/.venv", "/dev/shm/env"]) == ["/tmp/clone/.venv", "/dev/shm/env"]
+    assert pool.under_fresh_mounts(["/usr", "/opt/venv", "/tmpfoo/venv", "/work/ci/.venv"]) == []

@@ -4,7 +4,8 @@ A `Zygote` is one bubblewrap sandbox per job and assignment, holding a Python th
 the assignment's libraries (zygote.py) and nothing else. For every worker the trusted side would
 otherwise start cold, it forks one (`ZygoteWorker`, a launcher.Worker in every other respect:
 same protocol, limits, timeouts, output cap, blocked-library check from outside, disposal). The
-forked child takes its own mount namespace with a fresh /tmp and /dev/shm, its own dedicated uid
+forked child takes its own mount namespace with a fresh /tmp and /dev/shm (the Python folders
+that lie below them, a checkout in /tmp, bound again read-only), its own dedicated uid
 (claimed as for a fresh worker), rlimits, no capabilities, then Landlock and seccomp, before the
 submission is imported. Workers of one job never overlap: the zygote kills every other process
 in the sandbox before it forks, and the trusted side disposes of one worker before asking for the
@@ -44,14 +45,14 @@ def usable() -> bool:
     m = launcher.mechanisms()
     off = {s.strip() for s in os.environ.get("DLGRADE_SANDBOX", "").split(",")}
     return (bool(m["bubblewrap"]) and os.geteuid() == 0 and "no-zygote" not in off and "none" not in off
-            and not _under_fresh_mounts(launcher._python_paths()))
+)
 
 
-def _under_fresh_mounts(folders: list[str]) -> bool:
-    """A forked child mounts a fresh /tmp and /dev/shm (zygote._private_mounts), which would hide a
-    Python installation that lives below them (a checkout in /tmp): its lazily imported submodules
-    (numpy.random) would vanish. Such a machine gets fresh workers instead."""
-    return any(f == top or f.startswith(top + "/") for f in folders for top in ("/tmp", "/dev/shm"))
+def under_fresh_mounts(folders: list[str]) -> list[str]:
+    """The folders below /tmp or /dev/shm: a forked child mounts both afresh
+    (zygote._private_mounts), which would hide a Python installation that lives there (a checkout
+    in /tmp: its lazily imported submodules, numpy.random, would vanish), so it binds them again."""
+    return [f for f in folders if any(f == top or f.startswith(top + "/") for top in ("/tmp", "/dev/shm"))]
 
 
 def factory(module_file: Path, config: dict, limits: launcher.Limits):
@@ -262,7 +263,7 @@ class ZygoteWorker(launcher.Worker):
         limits["core"] = 0
         # bwrap --chdir sets PWD for a fresh worker: the same here
         order = {"op": "fork", "uid": self.uid, "limits": limits, "env": dict(self._env(tmp), PWD=tmp),
-                 "tmp_mb": self.limits.tmp_mb,
+                 "tmp_mb": self.limits.tmp_mb, "keep": under_fresh_mounts(launcher._python_paths()),
                  "submission": f"/sandbox/kids/{self.root.name}/submission"}
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()

@@ -6,7 +6,7 @@ It never runs student code: it imports only the assignment's libraries (numpy, t
 assignment's import blocks in place, then waits for orders on its control socket (fd 3, a
 SOCK_SEQPACKET socket whose other end only the trusted grader holds):
 
-  {"op": "fork", "uid", "limits", "env", "tmp_mb"} + 3 fds (the child's stdin, stdout, stderr)
+  {"op": "fork", "uid", "limits", "env", "tmp_mb", "keep"} + 3 fds (the child's stdin, stdout, stderr)
         -> {"pid": <pid in the sandbox>}
   {"op": "wait", "pid", "timeout"}  -> {"code": Popen-style return code or None (still running)}
   {"op": "reset"}                   -> {"ok": true}: every other process in the sandbox killed and reaped
@@ -59,12 +59,21 @@ def _mount(source, target, fstype, flags, data):
     _check(LIBC.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
 
-def _private_mounts(tmp_mb: int):
-    """A mount namespace of the child's own: fresh /tmp and /dev/shm, its submission, no others'."""
+def _private_mounts(tmp_mb: int, keep=()):
+    """A mount namespace of the child's own: fresh /tmp and /dev/shm, its submission, no others'.
+    keep: folders of the Python installation below /tmp or /dev/shm (a checkout in /tmp), bound
+    again read-only over the fresh mounts, which would otherwise hide them (as bubblewrap binds
+    them over a fresh worker's /tmp)."""
     _check(LIBC.unshare(CLONE_NEWNS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    held = [(d, os.open(d, os.O_PATH | os.O_DIRECTORY)) for d in keep]  # reachable once covered
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb << 20},mode=1777")
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={8 << 20},mode=1777")
+    for d, fd in held:
+        os.makedirs(d, mode=0o755, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", d, None, MS_BIND, None)
+        _mount(None, d, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+        os.close(fd)
 
 
 def _bind_submission(folder: str):
@@ -97,7 +106,7 @@ def _become_child(order: dict, fds: list[int]):
         for target, fd in enumerate(fds):
             os.dup2(fd, target, inheritable=True)
         os.closerange(3, 1 << 16)  # the control socket, the order's own fds: nothing else crosses
-        _private_mounts(int(order["tmp_mb"]))
+        _private_mounts(int(order["tmp_mb"]), order.get("keep") or ())
         _bind_submission(order["submission"])
         limits = order["limits"]
         for name, res in RLIMITS.items():
