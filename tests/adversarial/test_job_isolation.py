@@ -134,8 +134,7 @@ def test_nothing_crosses_between_two_students_forked_from_one_zygote(zygote, tmp
     after = _run(pool.ZygoteWorker(z, observer, config), "observe")
     assert after == before  # files, environment, modules, generators, descriptors: as if A never ran
     # /tmp holds nothing but the read-only Python folders bound again (a checkout in /tmp)
-    python_below_tmp = sorted({d.split("/")[2] for d in pool.under_fresh_mounts(launcher._python_paths())
-                               if d.startswith("/tmp/")})
+    python_below_tmp = sorted({d.split("/")[2] for d in z.keep if d.startswith("/tmp/")})
     assert after["tmp"] == python_below_tmp and after["submission"] == ["decoding.py"]
     assert after["kids"] in ([], "PermissionError")
     assert after["shm"] in ([], "PermissionError")  # (Landlock: not even readable)

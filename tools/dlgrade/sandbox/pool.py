@@ -44,8 +44,7 @@ def enable():
 def usable() -> bool:
     m = launcher.mechanisms()
     off = {s.strip() for s in os.environ.get("DLGRADE_SANDBOX", "").split(",")}
-    return (bool(m["bubblewrap"]) and os.geteuid() == 0 and "no-zygote" not in off and "none" not in off
-)
+    return bool(m["bubblewrap"]) and os.geteuid() == 0 and "no-zygote" not in off and "none" not in off
 
 
 def under_fresh_mounts(folders: list[str]) -> list[str]:
@@ -83,6 +82,7 @@ class Zygote:
     def __init__(self, config: dict, limits: launcher.Limits):
         self.config = {k: config.get(k) for k in ("preload", "blocked_modules")}
         self.limits = limits
+        self.keep = under_fresh_mounts(launcher._python_paths())  # bound again in every child (found once)
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.root = Path(tempfile.mkdtemp(prefix="dlgrade-zygote-"))
@@ -263,7 +263,7 @@ class ZygoteWorker(launcher.Worker):
         limits["core"] = 0
         # bwrap --chdir sets PWD for a fresh worker: the same here
         order = {"op": "fork", "uid": self.uid, "limits": limits, "env": dict(self._env(tmp), PWD=tmp),
-                 "tmp_mb": self.limits.tmp_mb, "keep": under_fresh_mounts(launcher._python_paths()),
+                 "tmp_mb": self.limits.tmp_mb, "keep": self.zygote.keep,
                  "submission": f"/sandbox/kids/{self.root.name}/submission"}
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
