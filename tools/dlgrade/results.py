@@ -72,7 +72,7 @@ def read_report(source: Path | list[dict]) -> Report:
     return Report(manifest, outcomes, [r["message"] for r in lines if r.get("kind") == "run_error"])
 
 
-def full_marks(result: Result) -> list[str]:
+def short_of_full_marks(result: Result) -> list[str]:
     """Names of the tests a submission lost points on, extra credit included ([] = full marks).
     The rule the release self-test and `dlgrade verify` apply to a reference."""
     if not result["tests"]:

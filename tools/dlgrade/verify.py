@@ -38,7 +38,7 @@ def _grade(aid: str, folder: Path) -> dict:
 
 def check_reference(aid: str) -> Outcome:
     r = _grade(aid, assignments.get(aid).solution_dir)
-    failed = results.full_marks(r)  # the release self-test's rule too; extra credit included
+    failed = results.short_of_full_marks(r)  # the release self-test's rule too; extra credit included
     return Outcome(aid, "reference", not failed, r["score"], results.totals(r).possible,
                    f"loses points on: {', '.join(failed)}" if failed else "")
 

@@ -64,7 +64,7 @@ def collect(aid: str) -> list[dict]:
 def verdict(aid: str, reference: Graded, stub: Graded):
     """Raise ReleaseError unless the reference scored full marks and the stub zero."""
     problems = []
-    if results.full_marks(reference.result):  # the rule `dlgrade verify` applies too
+    if results.short_of_full_marks(reference.result):  # the rule `dlgrade verify` applies too
         lost = [f"{t['name']} ({results.score_text(t)}): {t['output'].splitlines()[0] if t['output'] else ''}"
                 for t in reference.result["tests"] if results.lost_points(t)]
         why = "\n    ".join(lost) or reference.result.get("output", "")
