@@ -231,13 +231,16 @@ def test_robust_accuracy_calls_the_attack(student):
              "should give the share of that class in y")
 
 
+def two_batches():
+    """Two batches of 8 tiny images (N = 8 each, stacked: X (2, 8, 1, 4, 4), Y (2, 8)) and TINY's state."""
+    return torch.stack([images(seed=s)[0] for s in (4, 5)]), torch.stack([images()[1]] * 2), tiny_state()
+
+
 @pytest.mark.points(1)
 @pytest.mark.gate("test_adversarial_training_step")
 def test_adversarial_training_step_tiny(student):
     """adversarial_training_step: returns a float loss, trains the model, leaves it in train mode, x unchanged"""
-    X = torch.stack([images(seed=s)[0] for s in (4, 5)])
-    Y = torch.stack([images()[1]] * 2)
-    state = tiny_state()
+    X, Y, state = two_batches()
     info = student.probe("adversarial_training_step", TINY, state, X, Y, EPS, 0.05, 2, 0, 0.1, 0.9)
     for loss in info["losses"]:
         if isinstance(loss, torch.Tensor):
@@ -278,9 +281,7 @@ def test_input_gradient_of_a_linear_model_by_hand(student):
 @pytest.mark.gate("test_adversarial_training_step")
 def test_adversarial_training_step_with_eps_zero_is_one_plain_sgd_step(student):
     """adversarial_training_step: with eps = 0 the attack returns x, so two calls are two plain SGD steps"""
-    X = torch.stack([images(seed=s)[0] for s in (4, 5)])
-    Y = torch.stack([images()[1]] * 2)
-    state = tiny_state()
+    X, Y, state = two_batches()
     info = student.probe("adversarial_training_step", TINY, state, X, Y, 0.0, 0.05, 2, 0, 0.1, 0.9)
     model = tiny_model(state).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
