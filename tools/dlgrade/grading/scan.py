@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from dlgrade.sandbox.rules import fold_string
+from dlgrade.sandbox.rules import source_texts
 
 
 def mentions(source: str, fragments: tuple[str, ...], allow: tuple[str, ...] = ()) -> list[str]:
@@ -23,27 +23,12 @@ def mentions(source: str, fragments: tuple[str, ...], allow: tuple[str, ...] = (
     except (SyntaxError, ValueError):
         return []  # the import reports it
     low = tuple(f.lower() for f in fragments)
-    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
     hits: set[str] = set()
 
     def note(text: str, node):
-        if text and text not in allow and any(f in text.lower() for f in low):
+        if text not in allow and any(f in text.lower() for f in low):
             hits.add(f"{text[:60]} (line {getattr(node, 'lineno', '?')})")
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            note(node.id, node)
-        elif isinstance(node, ast.Attribute):
-            note(node.attr, node)
-        elif isinstance(node, ast.alias):
-            note(node.name, node)
-            note(node.asname or "", node)
-        elif isinstance(node, ast.ImportFrom):
-            note(node.module or "", node)
-        elif isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) and id(node) not in docstrings:
-            note(fold_string(node) or "", node)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
-            parts = [fold_string(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
-            if parts and all(p is not None for p in parts):
-                note("".join(parts), node)
+    for text, node in source_texts(tree):
+        note(text, node)
     return sorted(hits)

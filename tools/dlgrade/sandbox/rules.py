@@ -181,6 +181,32 @@ def fold_string(node) -> str | None:
     return None
 
 
+def source_texts(tree):
+    """Every text a source names, as (text, node): names, attributes, imports (names, aliases,
+    modules), string constants and strings glued together (fold_string, and "".join of a list of
+    them); docstrings and empty texts aside. What the source scans search (grading/scan.py too)."""
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            texts = [node.id]
+        elif isinstance(node, ast.Attribute):
+            texts = [node.attr]
+        elif isinstance(node, ast.alias):
+            texts = [node.name, node.asname]
+        elif isinstance(node, ast.ImportFrom):
+            texts = [node.module]
+        elif isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) and id(node) not in docstrings:
+            texts = [fold_string(node)]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
+            parts = [fold_string(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
+            texts = ["".join(parts)] if parts and all(p is not None for p in parts) else []
+        else:
+            continue
+        for text in texts:
+            if text:
+                yield text, node
+
+
 def guard_tampering(source: str) -> str | None:
     """Why this submission's source switches off the forbidden-torch-function guard, or None.
 
@@ -195,31 +221,14 @@ def guard_tampering(source: str) -> str | None:
     except (SyntaxError, ValueError):
         return None  # the import reports it
     hits = []
-    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
 
     def note(text: str, node):
         low = text.lower().replace(".", "_")
         if text in GUARD_TAMPERING or any(f in low for f in _TAMPER_FRAGMENTS):
             hits.append(f"{text[:60]} (line {getattr(node, 'lineno', '?')})")
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            note(node.id, node)
-        elif isinstance(node, ast.Attribute):
-            note(node.attr, node)
-        elif isinstance(node, ast.alias):
-            note(node.name, node)
-            note(node.asname or "", node)
-        elif isinstance(node, ast.ImportFrom):
-            note(node.module or "", node)
-        elif isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr)) and id(node) not in docstrings:
-            text = fold_string(node)
-            if text:
-                note(text, node)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
-            parts = [fold_string(e) for arg in node.args if isinstance(arg, (ast.List, ast.Tuple)) for e in arg.elts]
-            if parts and all(p is not None for p in parts):
-                note("".join(parts), node)
+    for text, node in source_texts(tree):
+        note(text, node)
     if not hits:
         return None
     return ("your code switches off the grader's check of forbidden torch functions (" + ", ".join(sorted(set(hits))[:3])
