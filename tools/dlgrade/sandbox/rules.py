@@ -170,7 +170,7 @@ _TAMPER_FRAGMENTS = ("torchfunction", "torch_function", "function_mode", "_pop_m
 
 def fold_string(node) -> str | None:
     """The text of a string constant, or of strings glued with +, % and f-strings (the parts that
-    are constants); None for anything else. Shared by the source scans (grading/scan.py too)."""
+    are constants); None for anything else (source_texts folds with it)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
