@@ -114,13 +114,19 @@ def test_decoding_mistakes_differ_from_the_oracle():
                                m.distribution(m.SAMPLE_MODEL, [3], **kw)), name
 
 
+def decoding_probes():
+    """autograder/decoding/probes.py imported as a plain module."""
+    spec = importlib.util.spec_from_file_location("_decoding_probes", HIDDEN["decoding"].with_name("probes.py"))
+    probes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probes)
+    return probes
+
+
 def test_decoding_ngram_model_reads_its_table_by_the_last_tokens():
     """probes.NGramLM (built for speed: rows found on Python ints, each distinct input looked up
     once) returns, at every position, the table row of the n-1 tokens before it, padded with V;
     a fresh tensor each call, so a student who writes into the logits changes nothing later."""
-    spec = importlib.util.spec_from_file_location("_decoding_probes", HIDDEN["decoding"].with_name("probes.py"))
-    probes = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probes)
+    probes = decoding_probes()
     rng = np.random.default_rng(5)
     for n, V in [(1, 4), (2, 5), (3, 6), (4, 3)]:
         table = torch.from_numpy(rng.normal(size=(V + 1,) * (n - 1) + (V,)).astype(np.float32))
@@ -162,6 +168,54 @@ def test_decoding_memoised_oracle_values_are_constants_of_the_grader():
         m.seeded_mistaken_draws("no_such_mistake", m.SAMPLE_CONFIGS[0][0])
     with pytest.raises(KeyError):
         m.seeded_mistaken_draws(m.SAMPLE_MISTAKES[0][0], "p=0.5")
+
+
+def goodness_of_fit_configs(m) -> list[dict]:
+    """The configurations whose draws test_sample_distribution and test_sample_temperature's
+    chi-square part (1500 draws each) test."""
+    [param] = [mark for mark in m.test_sample_distribution.pytestmark if mark.name == "parametrize"]
+    return [kw for _, kw in param.args[1]] + [dict(temperature=20.0)]
+
+
+def chi_square_power(p: np.ndarray, f: float, n: int, alpha: float) -> float:
+    """The chance that a chi-square test at alpha over n draws finds the worst move of a fraction
+    f of p's mass from one token to another (noncentrality n * sum (q - p)^2 / p)."""
+    from scipy import stats
+
+    assert np.all(p * n >= 20), p  # one bin per token: the grader pools none
+    lam = max(n * f * f * (1 / p[i] + 1 / p[j]) for i in range(p.size) for j in range(p.size) if i != j and p[i] >= f)
+    return stats.ncx2.sf(stats.chi2.isf(alpha, p.size - 1), p.size - 1, lam)
+
+
+def test_decoding_450_contract_draws_stand_for_1500_drawn_for_a_chi_square():
+    """A sampler that makes the contract's draws for the first EXACT_DRAWS seeds skips the
+    chi-square over 1500 draws. For every configuration: the smallest change of the distribution
+    that chi-square finds with probability 0.9999 (a fraction f of the draws moved from one token
+    to another, the worst pair) leaves all EXACT_DRAWS draws the contract's with probability
+    (1 - f) ** EXACT_DRAWS, which must stay below 1e-6. Power from scipy's noncentral chi-square,
+    one bin per kept token (each expects at least 20 of the 1500 draws, so the grader pools none)."""
+    m = hidden_module("decoding")
+    for kw in goodness_of_fit_configs(m):
+        p = m.distribution(m.SAMPLE_MODEL, [3], **kw)
+        f = next(f for f in np.arange(0.001, 0.5, 0.0005) if chi_square_power(p[p > 0], f, 1500, m.ALPHA) >= 0.9999)
+        assert (1 - f) ** m.EXACT_DRAWS < 1e-6, (kw, f)
+
+
+def test_decoding_the_reference_makes_the_contract_draws_that_skip_the_chi_square():
+    """The reference's sample, run by the probe as the grader runs a student's, makes the
+    contract's first tokens for the first EXACT_DRAWS seeds in every goodness-of-fit configuration
+    (float32 logits, torch.multinomial on float32 probabilities: the same draws as the float64
+    oracle's): a correct sampler pays for EXACT_DRAWS calls there, not 1500."""
+    m = hidden_module("decoding")
+    probes = decoding_probes()
+    path = assignments.REPO / "solutions" / "decoding" / "decoding.py"
+    spec = importlib.util.spec_from_file_location("_decoding_reference", path)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    seeds = [m.SEED0 + i for i in range(m.EXACT_DRAWS)]
+    for kw in goodness_of_fit_configs(m):
+        tokens = probes.sample(reference, m.SAMPLE_MODEL, torch.tensor([3]), 1, seeds, first_tokens=True, **kw)
+        assert np.array_equal(tokens, m.contract_first_tokens(m.SAMPLE_MODEL, torch.tensor([3]), m.EXACT_DRAWS, **kw)), kw
 
 
 # ---- cross-checks against an independent library -----------------------------------------------

@@ -106,16 +106,17 @@ def perplexity(m, spec, tokens):
     return m.perplexity(build(spec), tokens)
 
 
-def sample(m, spec, prompt, max_new_tokens, seeds, first_tokens=False, **kwargs):
+def sample(m, spec, prompt, max_new_tokens, seeds, first_tokens=False, first=0, **kwargs):
     """One sample per seed, each with its own torch.Generator().manual_seed(seed) (and torch's
-    global generator reseeded differently before each call).
+    global generator reseeded differently before each call: for the i-th seed to the state of draw
+    first + i, so that a run split over two calls moves it as one call would).
 
     With first_tokens=True, return only the first sampled token of each as a list of ints (a
     result that is not a 1-D tensor longer than the prompt is reported as -1)."""
     model = build(spec)
     n = prompt.shape[0]
     out = []
-    for i, s in enumerate(seeds):
+    for i, s in enumerate(seeds, start=first):
         # the global generator is moved between calls, so a sample that ignores `generator` is
         # not reproducible here (a fresh process would otherwise always start it from one seed)
         # (only the CPU generator: torch.manual_seed would also queue a lazy seed for every
