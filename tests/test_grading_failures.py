@@ -90,7 +90,7 @@ def test_a_class_run_lists_a_grading_failure_as_not_graded_and_exits_3(tmp_path,
     def fail(aid, submission, **kw):
         raise runner.GradingFailed("grading gradient_descent failed (not the submission's fault): no torch")
 
-    monkeypatch.setattr(runner, "preflight", lambda aid: None)
+    monkeypatch.setattr(runner.JobGrader, "start", lambda self, aid: None)  # (its preflight would pass)
     monkeypatch.setattr(runner.JobGrader, "grade", lambda self, aid, submission, **kw: fail(aid, submission))
     args = type("Args", (), dict(assignment="gradient_descent", submission=str(classroom), out=str(tmp_path / "out"),
                                  jobs=1, force=False, time_budget=None))()
@@ -126,3 +126,36 @@ def test_a_grader_that_cannot_import_a_package_fails_the_run(tmp_path):
             runner.grade("gradient_descent", REPO / "solutions" / "gradient_descent", tests="test_hidden.py")
     finally:
         monkey.undo()
+
+
+def test_a_class_run_where_the_sandbox_cannot_import_a_library_stops_before_grading_anyone(tmp_path):
+    """Each job's grader starts its sandbox first and imports the assignment's libraries in a worker
+    on an empty module (runner.JobGrader.start): a machine that cannot grade stops the class run
+    there, saying why, and nobody gets a result."""
+    import shutil
+
+    from conftest import REPO
+
+    course = tmp_path / "course"
+    shutil.copytree(REPO / "autograder" / "gradient_descent", course / "autograder" / "gradient_descent",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for f in (REPO / "autograder").iterdir():
+        if f.is_file():
+            shutil.copy(f, course / "autograder" / f.name)
+    toml = course / "autograder" / "gradient_descent" / "assignment.toml"
+    toml.write_text(toml.read_text().replace('libraries = ["numpy"]', 'libraries = ["numpy", "a_package_nobody_installed"]'))
+    assert "a_package_nobody_installed" in toml.read_text()
+    classroom = tmp_path / "class"
+    for student in ("ada", "bob"):
+        (classroom / student).mkdir(parents=True)
+        shutil.copy(REPO / "solutions" / "gradient_descent" / "gradient_descent.py", classroom / student)
+    args = type("Args", (), dict(assignment="gradient_descent", submission=str(classroom), out=str(tmp_path / "out"),
+                                 jobs=2, force=False, time_budget=None))()
+    monkey = pytest.MonkeyPatch()
+    monkey.setenv("DLGRADE_COURSE", str(course))
+    try:
+        with pytest.raises(runner.GradingFailed, match=r"(?s)gradient_descent cannot start.*a_package_nobody_installed"):
+            batch.cli(args)
+    finally:
+        monkey.undo()
+    assert not list((tmp_path / "out").rglob("results.json"))

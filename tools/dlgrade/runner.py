@@ -134,15 +134,18 @@ def build_result(assignment, report: Path, sha: str, elapsed: float, log: str) -
 def preflight(aid: str) -> None:
     """Before a class is graded: the sandbox can start here and import the assignment's libraries
     (a worker on an empty module). Raises GradingFailed saying what to fix, so a broken machine
-    stops the run at once instead of giving every student a zero."""
+    stops the run at once instead of giving every student a zero. Run in a job's long-lived grader
+    (JobGrader.start), the worker is forked from the job's zygote, which this starts."""
     from dlgrade.grading.transport import GraderFault, SandboxTransport
+    from dlgrade.sandbox import pool
 
     assignment = assignments.get(aid)
     config = assignment.worker_config()
+    limits = launcher.Limits(call_timeout=assignment.spec.get("call_timeout", 30.0))  # as the graders' transport
     with tempfile.TemporaryDirectory(prefix="dlgrade-preflight-") as tmp:
         empty = Path(tmp) / assignment.module_file
         empty.write_text("")
-        transport = SandboxTransport(empty, config, launcher.Limits())
+        transport = SandboxTransport(empty, config, limits, worker_factory=pool.factory(empty, config, limits))
         try:
             failed = transport.start()
         except GraderFault as e:
@@ -178,6 +181,16 @@ class JobGrader:
         self.proc = subprocess.Popen([sys.executable, "-m", "dlgrade.grading.session"], env=grader_env(),
                                      cwd=assignments.REPO / "autograder",
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def start(self, aid: str) -> None:
+        """Start the job's grader and its sandbox now, and check there that a worker imports the
+        assignment's libraries (runner.preflight, in the job: its zygote starts too). Raises
+        GradingFailed when this machine cannot grade `aid`."""
+        answer = self._run({"preflight": aid})
+        if answer:
+            raise GradingFailed(f"grading {aid} cannot start: {answer}")
+        if self.last_answer.get("error"):
+            raise GradingFailed(self.last_answer["error"])
 
     def grade(self, aid: str, submission: Path, time_budget: float | None = None, tests: str | None = None,
               until: str | None = None) -> dict:

@@ -149,19 +149,40 @@ class ClassGrader:
         self.stopping = threading.Event()
         self.version = runner.grader_version(aid)
         launcher.mechanisms()  # probe the sandbox once, before the threads start
-        runner.preflight(aid)  # a machine that cannot grade stops here, before anyone gets a zero
         self._local = threading.local()
         self._graders: list = []
         self._graders_lock = threading.Lock()
+        self._started = self._start_jobs()  # a machine that cannot grade stops here, before anyone gets a zero
+
+    def _start_jobs(self) -> list:
+        """One long-lived trusted grader per job (runner.JobGrader), started side by side: each
+        starts its sandbox and checks that a worker imports the assignment's libraries there."""
+        jobs = [self.runner.JobGrader() for _ in range(self.jobs)]
+        self._graders.extend(jobs)
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            failures = [f.exception() for f in [pool.submit(job.start, self.assignment.id) for job in jobs]]
+        if any(failures):
+            self._close_jobs()
+            raise next(f for f in failures if f)
+        return list(jobs)
 
     def _job(self):
-        """This pool thread's trusted grader: one long-lived process per job (runner.JobGrader)."""
+        """This pool thread's trusted grader: a started one while any is left, else a new one."""
         job = getattr(self._local, "grader", None)
         if job is None:
-            job = self._local.grader = self.runner.JobGrader()
             with self._graders_lock:
-                self._graders.append(job)
+                job = self._started.pop() if self._started else None
+                if job is None:
+                    job = self.runner.JobGrader()
+                    self._graders.append(job)
+            self._local.grader = job
         return job
+
+    def _close_jobs(self):
+        """Close every job's grader, side by side (each waits for its process to exit)."""
+        with ThreadPoolExecutor(max_workers=max(1, len(self._graders))) as pool:
+            list(pool.map(lambda job: job.close(), self._graders))
+        self._graders.clear()
 
     # one submission, on a pool thread
     def grade_one(self, sub: Submission, progress: Progress) -> Entry | None:
@@ -265,9 +286,7 @@ class ClassGrader:
                         entries[entry.student] = entry
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            for job in self._graders:
-                job.close()
-            self._graders.clear()
+            self._close_jobs()
             progress.close()
             restore()
         ordered = [entries[s.student] for s in submissions if s.student in entries]

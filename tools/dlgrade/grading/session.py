@@ -5,7 +5,9 @@
 Reads one JSON order per line on stdin, {"cwd", "args", "log"}: the pytest arguments that
 runner.run_graders would give a fresh `python -m pytest` for one submission (its sandboxed
 --dlgrade-submission folder, report file, budget, ...). Runs them with pytest.main() here, its
-output going to the order's log file, then answers {"done": true, "exit": N} on stdout.
+output going to the order's log file, then answers {"done": true, "exit": N} on stdout. The order
+{"preflight": ID} (runner.JobGrader.start) starts the sandbox for assignment ID and checks that a
+worker imports its libraries: {"done": true, "error": null or why it cannot grade}.
 
 What is paid once per job instead of once per submission: the interpreter, importing pytest,
 numpy, torch and dlgrade, and (sandbox/pool.py) the sandboxed worker's imports, since workers
@@ -77,6 +79,9 @@ def main() -> int:
     try:
         for line in sys.stdin:
             order = json.loads(line)
+            if "preflight" in order:  # runner.JobGrader.start
+                os.write(answer_fd, (json.dumps({"done": True, "error": _preflight(order["preflight"])}) + "\n").encode())
+                continue
             start = time.monotonic()
             snapshot.fresh_state(order["grader_root"])
             os.chdir(order["cwd"])
@@ -91,6 +96,17 @@ def main() -> int:
     finally:
         pool.close_all()
     return 0
+
+
+def _preflight(aid: str) -> str | None:
+    """runner.preflight here, where workers come from this job's zygote: None, or why `aid` cannot be graded."""
+    from dlgrade import runner
+
+    try:
+        runner.preflight(aid)
+    except runner.GradingFailed as e:
+        return str(e)
+    return None
 
 
 def _run(pytest, args: list[str], log: str) -> int:

@@ -275,7 +275,9 @@ class ZygoteWorker(launcher.Worker):
         except ZygoteError as e:
             for fd in (in_r, in_w, out_r, out_w, err_r, err_w):
                 os.close(fd)
-            raise launcher.WorkerError("crashed", str(e)) from None
+            # before any student code: the machine's failure (retried once, on a zygote started again), never an
+            # import error of the submission's
+            raise launcher.WorkerError("startup", str(e)) from None
         for fd in (in_r, out_w, err_w):
             os.close(fd)
         self.proc = _ForkedProcess(self.zygote, ns_pid, self.zygote.host_pid(ns_pid), in_w, out_r, err_r)

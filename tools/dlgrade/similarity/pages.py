@@ -175,7 +175,8 @@ def render(fp: Fingerprint, marks: list[tuple[int, int]]) -> str:
         kind[a:b] = 2
     for a, b in fp.starter:  # after the marks: starter code is never highlighted
         kind[a:b] = 1
-    kind[[i for i, c in enumerate(fp.source) if c == "\n"]] = 3  # runs stop at line ends
+    # runs stop at line ends (found with numpy: one code point per UTF-32 unit, so its index is the character's)
+    kind[np.frombuffer(fp.source.encode("utf-32-le"), np.uint32) == ord("\n")] = 3
     out, number = ['<span class="ln">   1 </span>'], 1
     for run in re.finditer(rb"\x00+|\x01+|\x02+|\x03", kind.tobytes()):
         a, b = run.span()
