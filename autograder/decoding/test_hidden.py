@@ -19,6 +19,7 @@ import pytest
 import torch
 
 from dlgrade.grading.checks import expect_close, expect_scalar, expect_tensor, fail
+from dlgrade.grading.constants import constant
 from dlgrade.grading.transport import StudentRaised
 
 # Gradescope shows these results (name, score, message) once the due date has passed, and the
@@ -571,15 +572,16 @@ SEEDED_PROMPT, SEEDED_SEEDS, SEEDED_N = (3,), tuple(range(30)), 10
 # The two below are constants of the grader: every input (SAMPLE_MODEL, the prompt, the seeds, the
 # config named by label, the mistake named) is fixed here and no student's data reaches them, so
 # they are computed once per process (lazily: a mistake's draws only when a sample is wrong) and
-# shared by the submissions graded there. Tuples, so that no caller can change a cached value.
-@functools.cache
+# shared by the submissions graded there, even by a job's grader that imports this file again for
+# each (dlgrade.grading.constants). Tuples, so that no caller can change a cached value.
+@constant
 def seeded_draws(label):
     """The contract's samples for the seeds of test_sample_matches_the_seeded_draws."""
     kw = dict(SAMPLE_CONFIGS)[label]
     return tuple(o_sample(SAMPLE_MODEL, SEEDED_PROMPT, SEEDED_N, s, **kw) for s in SEEDED_SEEDS)
 
 
-@functools.cache
+@constant
 def seeded_mistaken_draws(mistake, label):
     """What sample returns for those seeds with one known mistake (a name of SAMPLE_MISTAKES)."""
     kw = dict(SAMPLE_CONFIGS)[label]
@@ -623,9 +625,11 @@ def first_tokens(student, spec, prompt, n_draws, first=0, **kw):
     return np.array(tokens)
 
 
-def contract_first_tokens(spec, prompt, n_draws, **kw):
-    """The contract's first token for each of the seeds SEED0 .. SEED0 + n_draws - 1."""
-    return np.array([o_sample(spec, prompt, 1, SEED0 + i, **kw)[len(prompt)] for i in range(n_draws)])
+@constant  # (a constant of the grader, like seeded_draws: computed once per process)
+def contract_first_tokens(prompt, config):
+    """The contract's first token after `prompt` (a tuple of ids) under SAMPLE_MODEL for each of the
+    seeds SEED0 .. SEED0 + EXACT_DRAWS - 1; config: sample's keyword arguments as sorted pairs."""
+    return tuple(o_sample(SAMPLE_MODEL, prompt, 1, SEED0 + i, **dict(config))[len(prompt)] for i in range(EXACT_DRAWS))
 
 
 # The goodness-of-fit tests below exist for a correct sampler written in another style, whose
@@ -639,13 +643,15 @@ def contract_first_tokens(spec, prompt, n_draws, **kw):
 # below 1e-6. (tests/test_oracles.py recomputes this for every configuration, and checks that the
 # reference makes the contract's draws.) The support test keeps its 600 draws: a single draw
 # outside the support fails it, a power no shorter run keeps.
-def seeded_first_tokens(student, spec, prompt, n_draws, **kw):
-    """(tokens, exact): sample's first tokens for the seeds SEED0 .., only the first EXACT_DRAWS
-    of them when those are exactly the contract's draws (exact), else all n_draws of them."""
-    tokens = first_tokens(student, spec, prompt, EXACT_DRAWS, **kw)
-    if np.array_equal(tokens, contract_first_tokens(spec, prompt, EXACT_DRAWS, **kw)):
+def seeded_first_tokens(student, prompt, n_draws, **kw):
+    """(tokens, exact): sample's first tokens after `prompt` (a tuple of ids) under SAMPLE_MODEL for
+    the seeds SEED0 .., only the first EXACT_DRAWS of them when those are exactly the contract's draws
+    (exact), else all n_draws of them."""
+    tokens = first_tokens(student, SAMPLE_MODEL, tensor(prompt), EXACT_DRAWS, **kw)
+    if tuple(tokens.tolist()) == contract_first_tokens(prompt, tuple(sorted(kw.items()))):
         return tokens, True
-    return np.concatenate([tokens, first_tokens(student, spec, prompt, n_draws, first=EXACT_DRAWS, **kw)]), False
+    return np.concatenate([tokens, first_tokens(student, SAMPLE_MODEL, tensor(prompt), n_draws, first=EXACT_DRAWS,
+                                                **kw)]), False
 
 
 def distribution(spec, prompt, k=None, p=None, temperature=1.0):
@@ -694,7 +700,7 @@ def support_of(tokens, probs):
 def test_sample_distribution(student, label, kw):
     """sample: the contract's draws, or 1500 seeded draws that follow the renormalised distribution (chi-square, alpha = 1e-9)"""
     prompt = tensor([3])
-    tokens, exact = seeded_first_tokens(student, SAMPLE_MODEL, prompt, 1500, **kw)
+    tokens, exact = seeded_first_tokens(student, (3,), 1500, **kw)
     if exact:
         return
     probs = distribution(SAMPLE_MODEL, prompt, **kw)
@@ -725,7 +731,7 @@ def test_sample_temperature(student, credit):
             fail("sample with temperature=0.01 should (almost surely) always draw the most likely token: "
                  "a temperature below 1 sharpens the distribution (divide the logits by it, z / temperature)")
     with credit.part(0.5, "temperature=20"):
-        tokens, exact = seeded_first_tokens(student, SAMPLE_MODEL, prompt, 1500, temperature=20.0)
+        tokens, exact = seeded_first_tokens(student, (3,), 1500, temperature=20.0)
         counts = np.bincount(tokens, minlength=z.size)
         if not exact and chi_square_pvalue(counts, distribution(SAMPLE_MODEL, prompt, temperature=20.0)) < ALPHA:
             fail("sample with temperature=20: the draws do not follow softmax(z / 20), which is close to uniform; "
