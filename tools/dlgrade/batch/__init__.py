@@ -262,6 +262,8 @@ class ClassGrader:
         entries: dict[str, Entry] = {}
         interrupted = False
         restore = self._install_sigterm()
+        # the summaries' libraries load on a spare thread while the jobs start
+        threading.Thread(target=_load_summary_libraries, name="dlgrade-imports", daemon=True).start()
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dlgrade-batch")
         futures: dict = {}
         try:
@@ -286,14 +288,18 @@ class ClassGrader:
                         entries[entry.student] = entry
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            self._close_jobs()
+            closing = threading.Thread(target=self._close_jobs, name="dlgrade-close")  # they exit while ...
+            closing.start()
             progress.close()
             restore()
-        ordered = [entries[s.student] for s in submissions if s.student in entries]
-        summary = Summary(self.assignment.id, self.outdir, ordered, list(notes or []), interrupted,
-                          time.monotonic() - start)
-        if not interrupted:
-            self.write_summaries(summary)
+        try:
+            ordered = [entries[s.student] for s in submissions if s.student in entries]
+            summary = Summary(self.assignment.id, self.outdir, ordered, list(notes or []), interrupted,
+                              time.monotonic() - start)
+            if not interrupted:
+                self.write_summaries(summary)  # ... these are written
+        finally:
+            closing.join()
         return summary
 
     def write_summaries(self, summary: Summary):
@@ -323,6 +329,17 @@ class ClassGrader:
         return lambda: signal.signal(signal.SIGTERM, old)
 
 
+
+
+def _load_summary_libraries():
+    """Import what write_summaries needs (matplotlib, copydetect: about a second), so that a class
+    run does not wait for it at the end, when the jobs are done."""
+    try:
+        import matplotlib.figure  # noqa: F401
+
+        from dlgrade import report, similarity  # noqa: F401
+    except Exception:  # noqa: BLE001 (write_summaries imports them again and reports what failed)
+        pass
 
 
 # -- command line ------------------------------------------------------------------------------
