@@ -80,3 +80,35 @@ def test_the_fast_path_stops_a_function_that_never_returns(tmp_path, monkeypatch
     hung = [t for t in r["tests"] if "did not finish within 1.0 s" in t["output"]]
     assert hung and all(t["name"].startswith("softmax") for t in hung)
     assert any(t["score"] == t["max_score"] and t["name"].startswith("sigmoid") for t in r["tests"])
+
+
+
+def test_the_fast_path_runs_the_tests_of_the_functions_a_mistake_redefines_first(tmp_path):
+    """verify's in-process run starts with the tests whose name mentions a function the entry
+    redefines (so that it stops early), and runs the same tests as without."""
+    a = assignments.get("gradient_descent")
+    (tmp_path / a.module_file).write_text((a.solution_dir / a.module_file).read_text())
+    [plain, first] = runner.grade_trusted_in_process("gradient_descent", [(tmp_path, None), (tmp_path, None, ["softmax"])])
+    names = [t["name"] for t in first["tests"]]
+    assert sorted(names) == sorted(t["name"] for t in plain["tests"])
+    assert not plain["tests"][0]["name"].startswith("softmax") and names[0].startswith("softmax"), names
+
+
+@pytest.mark.parametrize("names, order", [
+    ([], ["test_a", "test_b_gated", "test_sample_x", "test_sample_gated"]),
+    (["sample"], ["test_sample_x", "test_a", "test_sample_gated", "test_b_gated"]),
+    (["b_", "sample"], ["test_sample_x", "test_a", "test_b_gated", "test_sample_gated"]),
+])
+def test_run_first_keeps_gated_tests_after_the_rest(names, order):
+    from dlgrade.grading.inprocess import RunFirst
+
+    class Item:
+        def __init__(self, name):
+            self.name = name
+
+        def get_closest_marker(self, mark):
+            return mark == "gate" and self.name.endswith("_gated") or None
+
+    items = [Item(n) for n in ["test_a", "test_b_gated", "test_sample_x", "test_sample_gated"]]
+    RunFirst(names).pytest_collection_modifyitems(items)
+    assert [i.name for i in items] == order

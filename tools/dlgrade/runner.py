@@ -279,19 +279,20 @@ def close_jobs():
         job.close()
 
 
-def grade_trusted_in_process(aid: str, jobs: list[tuple[Path, str | None]], exitfirst: bool = False,
+def grade_trusted_in_process(aid: str, jobs: list[tuple], exitfirst: bool = False,
                              tests: str | None = None) -> list[dict]:
     """Grade trusted submissions (module folders) in one unsandboxed process: see grading/inprocess.py.
 
-    jobs: (folder holding the module file, stop phrase or None); exitfirst stops each at its first
+    jobs: (folder holding the module file, stop phrase or None[, names of the functions whose tests
+    should run first: those the submission redefines, with a stop phrase]); exitfirst stops each at its first
     failed test; tests (a file of the grader folder, e.g. "test_public.py") runs only those.
     Returns one results dict each; one whose run never finished has no tests."""
     assignment = assignments.get(aid)
     with tempfile.TemporaryDirectory(prefix="dlgrade-inprocess-") as tmp:
         reports = [Path(tmp) / f"report{i}.jsonl" for i in range(len(jobs))]
         spec = {"grader_dir": str(assignment.grader_dir), "tests": tests,
-                "jobs": [{"module_dir": str(folder), "report": str(rep), "until": until, "exitfirst": exitfirst}
-                         for (folder, until), rep in zip(jobs, reports)]}
+                "jobs": [{"module_dir": str(job[0]), "report": str(rep), "until": job[1], "exitfirst": exitfirst,
+                          "first": list(job[2]) if len(job) > 2 else []} for job, rep in zip(jobs, reports)]}
         (Path(tmp) / "jobs.json").write_text(json.dumps(spec))
         start = time.monotonic()
         try:

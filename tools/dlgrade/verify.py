@@ -64,13 +64,14 @@ def check_mistake(mistake: mistakes.Mistake, quick: bool = False) -> Outcome:
 
 def check_catalog(aid: str, entries: list[mistakes.Mistake] | None = None) -> list[Outcome]:
     """Every entry, fast: first all in one trusted process (they are our own code), stopping each
-    at the first test that catches it; then, in the sandbox, whatever that did not settle
+    at the first test that catches it (the tests of the functions it redefines run first); then, in
+    the sandbox, whatever that did not settle
     (entries caught only by the sandbox's rules, such as a forbidden library call)."""
     entries = mistakes.catalog(aid) if entries is None else entries
     a = assignments.get(aid)
     with tempfile.TemporaryDirectory(prefix="dlgrade-verify-") as tmp:
         fast = [m for m in entries if not _needs_sandbox(m, a)]
-        jobs = [(m.write(Path(tmp) / m.name), m.expect) for m in fast]
+        jobs = [(m.write(Path(tmp) / m.name), m.expect, defined_names(m)) for m in fast]
         outcomes = {m.name: judge(m, r) for m, r in zip(fast, runner.grade_trusted_in_process(aid, jobs))}
     rest = [m for m in entries if m.name not in outcomes or not outcomes[m.name].ok]
     with ThreadPoolExecutor(max_workers=2) as pool:
