@@ -53,3 +53,19 @@ def max_points(aid: str) -> float:
     from dlgrade.release import selftest
 
     return sum(t["max_score"] for t in selftest.collect(aid) if not t.get("extra_credit"))
+
+
+# The longest tests (real nbgrader and otter runs, a minute and more on one worker) start first,
+# so that `-n 2 --dist loadgroup` fills the end of the run with short tests instead of leaving one
+# worker idle while the other finishes them. test_release.py stays in one piece (its module-scoped
+# fixtures are built once), its real-tool tests first, the rest in collection order.
+FIRST = ("test_nbgrader_generate_assignment_and_autograde_every_assignment", "test_otter_assign_and_otter_run",
+         "test_every_export_passes_the_reference_with_only_its_own_requirements")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        if item.path.name != "test_release.py":
+            return 2
+        return 0 if item.originalname in FIRST else 1
+    items.sort(key=rank)
