@@ -263,7 +263,7 @@ class ClassGrader:
         interrupted = False
         restore = self._install_sigterm()
         # the summaries' libraries load on a spare thread while the jobs start
-        threading.Thread(target=_load_summary_libraries, name="dlgrade-imports", daemon=True).start()
+        threading.Thread(target=_load_summary_libraries, name="dlgrade-imports").start()
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dlgrade-batch")
         futures: dict = {}
         try:
