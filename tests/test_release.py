@@ -278,24 +278,31 @@ def example_mistake(aid: str) -> mistakes.Mistake:
 
 
 @functools.cache
-def graded_mistake(aid: str) -> tuple[dict, list[dict]]:
-    """dlgrade's results for the example mistake, graded in process once per process (the
-    dlgrade.grading.inprocess run runner.grade_trusted_in_process starts), and the graders' manifest
-    from that run's report: what selftest.collect would read in a pytest of its own, as bundle.build
-    takes it from the reference's grading."""
-    a = assignments.get(aid)
+def graded_mistakes() -> dict[str, tuple[dict, list[dict]]]:
+    """{aid: (dlgrade's results for its example mistake, the graders' manifest from that run's
+    report)}, every assignment graded in one in-process run (dlgrade.grading.inprocess, which
+    imports each assignment's graders afresh), once per process: what selftest.collect would read
+    in a pytest of its own, as bundle.build takes it from the reference's grading."""
+    ids = assignments.all_ids()
     with tempfile.TemporaryDirectory(prefix="dlgrade-mistake-") as tmp:
-        folder = example_mistake(aid).write(Path(tmp) / "mistake")
-        jobs, report = Path(tmp) / "jobs.json", Path(tmp) / "report.jsonl"
-        jobs.write_text(json.dumps({"grader_dir": str(a.grader_dir),
-                                    "jobs": [{"module_dir": str(folder), "report": str(report)}]}))
-        proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(jobs)], env=runner.grader_env(),
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=runner.GRADER_TIMEOUT)
-        read = results.read_report(report)
-    assert read.manifest and not read.run_errors, proc.stdout[-3000:] + proc.stderr[-3000:]
-    result = results.from_report(read, 0.0)
-    assert 0 < result["score"] < results.max_score(result), result["score"]  # it loses points, but not all
-    return result, read.manifest
+        jobs = [{"grader_dir": str(assignments.get(aid).grader_dir), "report": str(Path(tmp) / f"{aid}.jsonl"),
+                 "module_dir": str(example_mistake(aid).write(Path(tmp) / aid))} for aid in ids]
+        (Path(tmp) / "jobs.json").write_text(json.dumps({"grader_dir": jobs[0]["grader_dir"], "jobs": jobs}))
+        proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(Path(tmp) / "jobs.json")],
+                              env=runner.grader_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                              timeout=runner.GRADER_TIMEOUT)
+        out = {}
+        for aid, job in zip(ids, jobs):
+            read = results.read_report(Path(job["report"]))
+            assert read.manifest and not read.run_errors, aid + "\n" + proc.stdout[-3000:] + proc.stderr[-3000:]
+            result = results.from_report(read, 0.0)
+            assert 0 < result["score"] < results.max_score(result), (aid, result["score"])  # loses points, not all
+            out[aid] = result, read.manifest
+    return out
+
+
+def graded_mistake(aid: str) -> tuple[dict, list[dict]]:
+    return graded_mistakes()[aid]
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,9 @@
 
     python -m dlgrade.grading.inprocess JOBS.json
 
-JOBS.json: {"grader_dir": ..., "jobs": [{"module_dir": ..., "report": ..., "until": ..., "exitfirst": ...,
-"first": [function names]}]}.
+JOBS.json: {"grader_dir": ..., "tests": ..., "jobs": [{"module_dir": ..., "report": ..., "until": ...,
+"exitfirst": ..., "first": [function names], "grader_dir": ..., "tests": ...}]}: a job's own grader_dir
+(another assignment) and tests (a file of its grader folder) override the spec's.
 Each job is one `pytest.main` run of the assignment's graders with the module loaded in this
 process (LocalTransport), writing the usual JSON-lines report. torch and the graders are
 imported once for all jobs instead of twice per submission, which makes a catalog of mistakes
@@ -25,11 +26,18 @@ from dlgrade.runner import PYTEST_ARGS
 
 
 def main(argv: list[str]) -> int:
+    from dlgrade.grading.session import Snapshot
+
     with open(argv[0], encoding="utf-8") as f:
         spec = json.load(f)
-    os.chdir(os.path.dirname(spec["grader_dir"]))
+    snapshot, graders = Snapshot(), None
     for job in spec["jobs"]:
-        target = os.path.join(spec["grader_dir"], spec["tests"]) if spec.get("tests") else spec["grader_dir"]
+        grader_dir, tests = job.get("grader_dir", spec["grader_dir"]), job.get("tests", spec.get("tests"))
+        if grader_dir != graders:  # another assignment's graders: imported afresh, as by a job's grader
+            snapshot.fresh_state(os.path.dirname(grader_dir))
+            os.chdir(os.path.dirname(grader_dir))
+            graders = grader_dir
+        target = os.path.join(grader_dir, tests) if tests else grader_dir
         args = [target, *PYTEST_ARGS, "--tb=no", f"--dlgrade-local={job['module_dir']}",
                 f"--dlgrade-report={job['report']}"]
         if job.get("until"):
