@@ -2,9 +2,11 @@
 package) never becomes a score: the transport retries a worker that died before any student
 code ran once, then raises GraderFault; a class run lists the student as not graded and exits 3."""
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from dlgrade import batch, runner
 from dlgrade.grading.transport import GraderFault, SandboxTransport
@@ -104,19 +106,20 @@ def test_a_class_run_lists_a_grading_failure_as_not_graded_and_exits_3(tmp_path,
                             stored["extra_data"]["submission_sha256"], stored["extra_data"]["grader_version"]) is None
 
 
-def test_a_grader_that_cannot_import_a_package_fails_the_run(tmp_path):
-    """A hidden test file whose import fails (a package missing from the environment) is a run
-    error, reported by runner.grade as GradingFailed, not a score."""
-    import shutil
-
-    from conftest import REPO
-
-    course = tmp_path / "course"
+def gradient_descent_course(course: Path) -> Path:
+    """A course folder (DLGRADE_COURSE) holding a copy of gradient_descent's graders, to break."""
     shutil.copytree(REPO / "autograder" / "gradient_descent", course / "autograder" / "gradient_descent",
                     ignore=shutil.ignore_patterns("__pycache__"))
     for f in (REPO / "autograder").iterdir():
         if f.is_file():
             shutil.copy(f, course / "autograder" / f.name)
+    return course
+
+
+def test_a_grader_that_cannot_import_a_package_fails_the_run(tmp_path):
+    """A hidden test file whose import fails (a package missing from the environment) is a run
+    error, reported by runner.grade as GradingFailed, not a score."""
+    course = gradient_descent_course(tmp_path / "course")
     hidden = course / "autograder" / "gradient_descent" / "test_hidden.py"
     hidden.write_text("import a_package_nobody_installed  # noqa\n" + hidden.read_text())
     monkey = pytest.MonkeyPatch()
@@ -132,16 +135,7 @@ def test_a_class_run_where_the_sandbox_cannot_import_a_library_stops_before_grad
     """Each job's grader starts its sandbox first and imports the assignment's libraries in a worker
     on an empty module (runner.JobGrader.start): a machine that cannot grade stops the class run
     there, saying why, and nobody gets a result."""
-    import shutil
-
-    from conftest import REPO
-
-    course = tmp_path / "course"
-    shutil.copytree(REPO / "autograder" / "gradient_descent", course / "autograder" / "gradient_descent",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for f in (REPO / "autograder").iterdir():
-        if f.is_file():
-            shutil.copy(f, course / "autograder" / f.name)
+    course = gradient_descent_course(tmp_path / "course")
     toml = course / "autograder" / "gradient_descent" / "assignment.toml"
     toml.write_text(toml.read_text().replace('libraries = ["numpy"]', 'libraries = ["numpy", "a_package_nobody_installed"]'))
     assert "a_package_nobody_installed" in toml.read_text()
