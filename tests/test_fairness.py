@@ -123,8 +123,8 @@ def test_every_reference_gets_full_marks_in_every_test_on_a_busy_machine(aid):
     """Graded with a core kept busy (beside the suite's other worker): every test full marks, so
     exactly the per-test scores of the quiet grading (test_pipeline's reference test; `dlgrade
     verify --repeat` grades both ways for a whole catalog)."""
-    with verify.busy_cores(1) as burners:
-        result = runner.grade(aid, assignments.get(aid).solution_dir)
+    with verify.busy_cores(1) as burners:  # (the long-lived job grader: the same results, no start-up to wait for)
+        result = runner.grade_in_job(aid, assignments.get(aid).solution_dir)
         assert all(p.poll() is None for p in burners)
     assert result["tests"]
     assert results.short_of_full_marks(result) == []
