@@ -53,9 +53,8 @@ def test_one_unwritten_function_is_named_and_no_probe_is(aid):
             folder = Path(tmp) / name
             folder.mkdir()
             (folder / a.module_file).write_text(f"{reference}\n\n# ---- left as the stub ----\n{definition}\n")
-            jobs.append((folder, None))
-        results = runner.grade_trusted_in_process(aid, jobs, tests="test_public.py")
-        [whole_stub] = runner.grade_trusted_in_process(aid, [(a.stub_dir, None)])
+            jobs.append(runner.TrustedJob(folder, tests="test_public.py"))
+        *results, whole_stub = runner.grade_trusted_in_process(aid, [*jobs, runner.TrustedJob(a.stub_dir)])
     problems = []
     stub_said = [line for t in whole_stub["tests"] for line in t["output"].splitlines()]
     assert len(whole_stub["tests"]) > 5 and whole_stub["score"] == 0

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from dlgrade import assignments, results
 from dlgrade.sandbox import launcher
@@ -279,20 +280,28 @@ def close_jobs():
         job.close()
 
 
+class TrustedJob(NamedTuple):
+    """One submission for grade_trusted_in_process (a plain (folder, until) tuple will do)."""
+    folder: Path  # holding the module file
+    until: str | None = None  # stop at the first test whose feedback says this
+    first: tuple[str, ...] = ()  # functions whose tests run first (those the submission redefines)
+    tests: str | None = None  # a file of the grader folder to run alone (else the call's `tests`)
+
+
 def grade_trusted_in_process(aid: str, jobs: list[tuple], exitfirst: bool = False,
                              tests: str | None = None) -> list[dict]:
     """Grade trusted submissions (module folders) in one unsandboxed process: see grading/inprocess.py.
 
-    jobs: (folder holding the module file, stop phrase or None[, names of the functions whose tests
-    should run first: those the submission redefines, with a stop phrase]); exitfirst stops each at its first
+    jobs: TrustedJob, or tuples of its fields; exitfirst stops each at its first
     failed test; tests (a file of the grader folder, e.g. "test_public.py") runs only those.
     Returns one results dict each; one whose run never finished has no tests."""
     assignment = assignments.get(aid)
     with tempfile.TemporaryDirectory(prefix="dlgrade-inprocess-") as tmp:
         reports = [Path(tmp) / f"report{i}.jsonl" for i in range(len(jobs))]
         spec = {"grader_dir": str(assignment.grader_dir), "tests": tests,
-                "jobs": [{"module_dir": str(job[0]), "report": str(rep), "until": job[1], "exitfirst": exitfirst,
-                          "first": list(job[2]) if len(job) > 2 else []} for job, rep in zip(jobs, reports)]}
+                "jobs": [{"module_dir": str(job.folder), "report": str(rep), "until": job.until, "exitfirst": exitfirst,
+                          "first": list(job.first), "tests": job.tests or tests}
+                         for job, rep in zip([TrustedJob(*j) for j in jobs], reports)]}
         (Path(tmp) / "jobs.json").write_text(json.dumps(spec))
         start = time.monotonic()
         try:
