@@ -88,18 +88,27 @@ def test_the_fast_path_runs_the_tests_of_the_functions_a_mistake_redefines_first
     redefines (so that it stops early), and runs the same tests as without."""
     a = assignments.get("gradient_descent")
     (tmp_path / a.module_file).write_text((a.solution_dir / a.module_file).read_text())
-    [plain, first] = runner.grade_trusted_in_process("gradient_descent", [(tmp_path, None), (tmp_path, None, ["softmax"])])
+    [plain, first, gated] = runner.grade_trusted_in_process(
+        "gradient_descent", [(tmp_path, None), (tmp_path, None, ["softmax"]), (tmp_path, None, ["saturated"])])
     names = [t["name"] for t in first["tests"]]
     assert sorted(names) == sorted(t["name"] for t in plain["tests"])
     assert not plain["tests"][0]["name"].startswith("softmax") and names[0].startswith("softmax"), names
+    # a gated test asked for first (test_cross_entropy_loss_saturated) still runs after the loss
+    # tests that gate it, whose names do not mention it: the grading plugin sorts last
+    names = [t["name"] for t in gated["tests"]]
+    gate = [i for i, n in enumerate(names) if n.startswith("cross_entropy_loss: mean cross-entropy")]
+    saturated = next(i for i, n in enumerate(names) if n.startswith("cross_entropy_loss: finite when"))
+    assert gate and saturated > max(gate), names
 
 
 @pytest.mark.parametrize("names, order", [
-    ([], ["test_a", "test_b_gated", "test_sample_x", "test_sample_gated"]),
+    ([], ["test_a", "test_sample_x", "test_b_gated", "test_sample_gated"]),
     (["sample"], ["test_sample_x", "test_a", "test_sample_gated", "test_b_gated"]),
     (["b_", "sample"], ["test_sample_x", "test_a", "test_b_gated", "test_sample_gated"]),
 ])
 def test_run_first_keeps_gated_tests_after_the_rest(names, order):
+    """RunFirst's order, then the grading plugin's (gated tests last), as the two hooks run."""
+    from dlgrade.grading import plugin
     from dlgrade.grading.inprocess import RunFirst
 
     class Item:
@@ -111,4 +120,5 @@ def test_run_first_keeps_gated_tests_after_the_rest(names, order):
 
     items = [Item(n) for n in ["test_a", "test_b_gated", "test_sample_x", "test_sample_gated"]]
     RunFirst(names).pytest_collection_modifyitems(items)
+    plugin.pytest_collection_modifyitems(None, None, items)
     assert [i.name for i in items] == order

@@ -49,18 +49,18 @@ def main(argv: list[str]) -> int:
 
 
 class RunFirst:
-    """The tests whose name mentions one of `names` run first (a gated test still after the tests
-    that gate it): verify passes the functions a catalog mistake redefines, so that with a stop
-    phrase the test that catches it comes early instead of after every other function's tests."""
+    """The tests whose name mentions one of `names` run first: verify passes the functions a
+    catalog mistake redefines, so that with a stop phrase the test that catches it comes early
+    instead of after every other function's tests. It sorts before the grading plugin does, whose
+    stable sort then puts gated tests after the tests that gate them, as in every run."""
 
     def __init__(self, names: list[str]):
         self.names = names
 
-    @pytest.hookimpl(trylast=True)  # after the grading plugin's own order (gated tests last)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items):
         if self.names:
-            items.sort(key=lambda item: (item.get_closest_marker("gate") is not None,
-                                         not any(name in item.name for name in self.names)))
+            items.sort(key=lambda item: not any(name in item.name for name in self.names))
 
 
 if __name__ == "__main__":
