@@ -142,7 +142,7 @@ def preflight(aid: str) -> None:
 
     assignment = assignments.get(aid)
     config = assignment.worker_config()
-    limits = launcher.Limits(call_timeout=assignment.spec.get("call_timeout", 30.0))  # as the graders' transport
+    limits = launcher.Limits()  # the graders' zygote too: pool keys it by memory and /tmp size, not call time
     with tempfile.TemporaryDirectory(prefix="dlgrade-preflight-") as tmp:
         empty = Path(tmp) / assignment.module_file
         empty.write_text("")
@@ -203,6 +203,7 @@ class JobGrader:
             start = time.monotonic()
             text = self._run(order)
             elapsed = time.monotonic() - start
+            self.graded += not text  # answered (a preflight is not a grading)
             if log.exists():
                 text = log.read_text(errors="replace")[-40000:] + text
             return build_result(assignment, report, sha, elapsed, text)
@@ -229,7 +230,6 @@ class JobGrader:
                 self.close()
                 return "the job's grader stopped"
             line += chunk
-        self.graded += 1
         self.last_answer = json.loads(line)
         return ""
 
