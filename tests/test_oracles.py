@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from dlgrade import assignments
+from dlgrade.release import runtime
 
 # the hidden modules' @pytest.mark.points is registered by the grading plugin, not loaded here
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
@@ -116,10 +117,7 @@ def test_decoding_mistakes_differ_from_the_oracle():
 
 def decoding_probes():
     """autograder/decoding/probes.py imported as a plain module."""
-    spec = importlib.util.spec_from_file_location("_decoding_probes", HIDDEN["decoding"].with_name("probes.py"))
-    probes = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probes)
-    return probes
+    return runtime.module_from_file(HIDDEN["decoding"].with_name("probes.py"), "_decoding_probes")
 
 
 def test_decoding_ngram_model_reads_its_table_by_the_last_tokens():
@@ -208,10 +206,7 @@ def test_decoding_the_reference_makes_the_contract_draws_that_skip_the_chi_squar
     oracle's): a correct sampler pays for EXACT_DRAWS calls there, not 1500."""
     m = hidden_module("decoding")
     probes = decoding_probes()
-    path = assignments.REPO / "solutions" / "decoding" / "decoding.py"
-    spec = importlib.util.spec_from_file_location("_decoding_reference", path)
-    reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reference)
+    reference = runtime.module_from_file(assignments.REPO / "solutions" / "decoding" / "decoding.py", "_decoding_reference")
     seeds = [m.SEED0 + i for i in range(m.EXACT_DRAWS)]
     for kw in goodness_of_fit_configs(m):
         tokens = probes.sample(reference, m.SAMPLE_MODEL, torch.tensor([3]), 1, seeds, first_tokens=True, **kw)

@@ -118,9 +118,9 @@ def sample(m, spec, prompt, max_new_tokens, seeds, first_tokens=False, first=0, 
     out = []
     for i, s in enumerate(seeds, start=first):
         # the global generator is moved between calls, so a sample that ignores `generator` is
-        # not reproducible here (a fresh process would otherwise always start it from one seed)
-        # (only the CPU generator: torch.manual_seed would also queue a lazy seed for every
-        # uninitialised accelerator, formatting the call stack each time, most of a draw's cost)
+        # not reproducible here (a fresh process would otherwise always start it from one seed).
+        # Only the CPU generator: torch.manual_seed would also queue a lazy seed for every
+        # uninitialised accelerator, formatting the call stack each time, most of a draw's cost.
         torch.default_generator.manual_seed(7919 * (i + 1))
         ids = m.sample(model, prompt.clone(), max_new_tokens, generator=torch.Generator().manual_seed(int(s)), **kwargs)
         if first_tokens:

@@ -644,14 +644,13 @@ def contract_first_tokens(prompt, config):
 # reference makes the contract's draws.) The support test keeps its 600 draws: a single draw
 # outside the support fails it, a power no shorter run keeps.
 def seeded_first_tokens(student, prompt, n_draws, **kw):
-    """(tokens, exact): sample's first tokens after `prompt` (a tuple of ids) under SAMPLE_MODEL for
-    the seeds SEED0 .., only the first EXACT_DRAWS of them when those are exactly the contract's draws
+    """(tokens, exact): sample's first tokens after `prompt` under SAMPLE_MODEL for the seeds
+    SEED0 .., only the first EXACT_DRAWS of them when those are exactly the contract's draws
     (exact), else all n_draws of them."""
-    tokens = first_tokens(student, SAMPLE_MODEL, tensor(prompt), EXACT_DRAWS, **kw)
-    if tuple(tokens.tolist()) == contract_first_tokens(prompt, tuple(sorted(kw.items()))):
+    tokens = first_tokens(student, SAMPLE_MODEL, prompt, EXACT_DRAWS, **kw)
+    if tuple(tokens.tolist()) == contract_first_tokens(tuple(prompt.tolist()), tuple(sorted(kw.items()))):
         return tokens, True
-    return np.concatenate([tokens, first_tokens(student, SAMPLE_MODEL, tensor(prompt), n_draws, first=EXACT_DRAWS,
-                                                **kw)]), False
+    return np.concatenate([tokens, first_tokens(student, SAMPLE_MODEL, prompt, n_draws, first=EXACT_DRAWS, **kw)]), False
 
 
 def distribution(spec, prompt, k=None, p=None, temperature=1.0):
@@ -700,7 +699,7 @@ def support_of(tokens, probs):
 def test_sample_distribution(student, label, kw):
     """sample: the contract's draws, or 1500 seeded draws that follow the renormalised distribution (chi-square, alpha = 1e-9)"""
     prompt = tensor([3])
-    tokens, exact = seeded_first_tokens(student, (3,), 1500, **kw)
+    tokens, exact = seeded_first_tokens(student, prompt, 1500, **kw)
     if exact:
         return
     probs = distribution(SAMPLE_MODEL, prompt, **kw)
@@ -731,7 +730,7 @@ def test_sample_temperature(student, credit):
             fail("sample with temperature=0.01 should (almost surely) always draw the most likely token: "
                  "a temperature below 1 sharpens the distribution (divide the logits by it, z / temperature)")
     with credit.part(0.5, "temperature=20"):
-        tokens, exact = seeded_first_tokens(student, (3,), 1500, temperature=20.0)
+        tokens, exact = seeded_first_tokens(student, prompt, 1500, temperature=20.0)
         counts = np.bincount(tokens, minlength=z.size)
         if not exact and chi_square_pvalue(counts, distribution(SAMPLE_MODEL, prompt, temperature=20.0)) < ALPHA:
             fail("sample with temperature=20: the draws do not follow softmax(z / 20), which is close to uniform; "
