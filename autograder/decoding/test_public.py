@@ -150,9 +150,14 @@ def test_top_p_filter_p_one_keeps_everything(student):
     """top_p_filter: p = 1 keeps every entry, in float32 too"""
     z = torch.linspace(-4.0, 4.0, 50, dtype=torch.float32).reshape(2, 25)
     z[:, 0] -= 30.0  # a token of probability ~1e-13: the float32 running sum reaches 1 before it
-    out = expect_tensor(student.top_p_filter(z.clone(), 1.0), "top_p_filter(z, 1.0)", shape=(2, 25))
+    out = expect_tensor(student.top_p_filter(z.clone(), 1.0), "top_p_filter(z, 1.0)", shape=(2, 25), finite=False)
     if out.dtype != torch.float32:
         fail(f"top_p_filter should keep the logits' dtype (float32), got {out.dtype}")
+    if not torch.isfinite(out[~torch.isneginf(out)]).all():
+        fail("top_p_filter(z, 1.0) contains nan or inf (a numerical overflow, or masking with -inf after the softmax?)")
+    if torch.isneginf(out).any():  # the hidden test's message for this mistake, word for word
+        fail("top_p_filter(z, 1.0) is wrong: p = 1 keeps every entry of float32 logits, even a very unlikely one: "
+             "the running sum of float32 probabilities can reach 1 before it, so handle p >= 1 before the running sum")
     expect_close(out, z, "top_p_filter with p = 1 (it keeps every entry)",
                  hint="p = 1 keeps everything, even where the running sum of float32 probabilities rounds above 1")
 
