@@ -1,5 +1,8 @@
 """Shared helpers for the suite: grading a submission through the real sandboxed pipeline."""
+import fcntl
 import functools
+import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -13,6 +16,27 @@ def grade():
     """grade(aid, folder_or_zip, **kw) -> Gradescope results dict, through the sandbox (a long-lived
     trusted grader and pre-warmed workers: runner.grade_in_job, with runner.grade's results)."""
     return runner.grade_in_job
+
+
+@pytest.fixture(scope="session")
+def once_per_run(tmp_path_factory):
+    """once_per_run(name, make) -> a folder that `make(folder)` fills once per test run, by whichever
+    xdist worker asks first; the others wait for it and read the same folder (pytest's temporary
+    folder is per worker, its parent per run). What goes in it must not depend on the worker."""
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+    def get(name: str, make) -> Path:
+        folder, done = root / f"shared-{name}", root / f"shared-{name}.done"
+        with open(root / f"shared-{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if make() fails
+            if not done.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # what a failed make() left
+                folder.mkdir()
+                make(folder)
+                done.touch()
+        return folder
+    return get
 
 
 @pytest.fixture

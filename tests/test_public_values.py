@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -134,10 +131,8 @@ def grade_public(aid: str, sources: list[str]) -> list[dict]:
             folder.mkdir()
             (folder / a.module_file).write_text(text)
             jobs.append({"module_dir": str(folder), "report": str(Path(tmp) / f"r{i}.jsonl")})
-        spec = Path(tmp) / "jobs.json"
-        spec.write_text(json.dumps({"grader_dir": str(a.grader_dir / "test_public.py"), "jobs": jobs}))
-        subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(spec)], env=runner.grader_env(),
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1200)
+        runner.run_in_process({"grader_dir": str(a.grader_dir / "test_public.py"), "jobs": jobs},
+                              a.spec.get("libraries", ["numpy"]), Path(tmp))
         return [results.from_report(results.read_report(Path(j["report"])), 0.0, output="", extra={}) for j in jobs]
 
 

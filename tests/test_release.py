@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import functools
 import io
 import json
 import os
@@ -156,14 +155,10 @@ def first_function(text: str, prefix: str) -> str:
     return ast.get_source_segment(text, node)
 
 
-def graders(aid: str) -> list[dict]:
-    """The graders' manifest of `aid`, from the in-process grading of its example mistake."""
-    return graded_mistake(aid)[1]
-
-
 @pytest.fixture(scope="module")
-def manifest(released):
-    return graders(AID)
+def manifest(graded):
+    """The graders' manifest of gradient_descent, from the in-process grading of its example mistake."""
+    return graded(AID)["manifest"]
 
 
 def test_a_planted_solution_line_fails_the_release_naming_file_and_line(manifest, tmp_path):
@@ -260,55 +255,48 @@ EXPORTS = [pytest.param(aid, marks=pytest.mark.xdist_group(f"export-{aid}")) for
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """exported(aid) -> dist/<aid>/, packaged once per worker as bundle.build(verify=False) packages it
+def exported(once_per_run, graded):
+    """exported(aid) -> dist/<aid>/, packaged once per run as bundle.build(verify=False) packages it
     (no self-test: the pipeline tests do it), from the manifest the otter test reads too."""
-    cache = {}
-
-    def get(aid):
-        if aid not in cache:
-            out = tmp_path_factory.mktemp(f"export-{aid}")
-            cache[aid] = bundle.package(source.load(aid), graders(aid), out / aid)
-        return cache[aid]
-    return get
+    return lambda aid: once_per_run(f"export-{aid}", lambda out: bundle.package(
+        source.load(aid), graded(aid)["manifest"], out / aid)) / aid
 
 
 def example_mistake(aid: str) -> mistakes.Mistake:
     return mistakes.get(aid, assignments.get(aid).spec["example_mistake"])
 
 
-@functools.cache
-def graded_mistakes() -> dict[str, tuple[dict, list[dict]]]:
-    """{aid: (dlgrade's results for its example mistake, the graders' manifest from that run's
-    report)}, every assignment graded in one in-process run (dlgrade.grading.inprocess, which
-    imports each assignment's graders afresh), once per process: what selftest.collect would read
-    in a pytest of its own, as bundle.build takes it from the reference's grading."""
-    ids = assignments.all_ids()
+def grade_example_mistake(aid: str) -> dict:
+    """{"result": dlgrade's results for the example mistake of `aid`, "manifest": the graders'
+    manifest from that run's report}, graded in process (runner.run_in_process): what
+    selftest.collect would read in a pytest of its own, as bundle.build takes it from the
+    reference's grading."""
     with tempfile.TemporaryDirectory(prefix="dlgrade-mistake-") as tmp:
-        jobs = [{"grader_dir": str(assignments.get(aid).grader_dir), "report": str(Path(tmp) / f"{aid}.jsonl"),
-                 "module_dir": str(example_mistake(aid).write(Path(tmp) / aid))} for aid in ids]
-        (Path(tmp) / "jobs.json").write_text(json.dumps({"grader_dir": jobs[0]["grader_dir"], "jobs": jobs}))
-        proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(Path(tmp) / "jobs.json")],
-                              env=runner.grader_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                              timeout=runner.GRADER_TIMEOUT)
-        out = {}
-        for aid, job in zip(ids, jobs):
-            read = results.read_report(Path(job["report"]))
-            assert read.manifest and not read.run_errors, aid + "\n" + proc.stdout[-3000:] + proc.stderr[-3000:]
-            result = results.from_report(read, 0.0)
-            assert 0 < result["score"] < results.max_score(result), (aid, result["score"])  # loses points, not all
-            out[aid] = result, read.manifest
-    return out
-
-
-def graded_mistake(aid: str) -> tuple[dict, list[dict]]:
-    return graded_mistakes()[aid]
+        a = assignments.get(aid)
+        job = {"report": str(Path(tmp) / "report.jsonl"), "module_dir": str(example_mistake(aid).write(Path(tmp) / aid))}
+        _, log = runner.run_in_process({"grader_dir": str(a.grader_dir), "jobs": [job]},
+                                       a.spec.get("libraries", ["numpy"]), Path(tmp))
+        read = results.read_report(Path(job["report"]))
+        assert read.manifest and not read.run_errors, aid + "\n" + log[-6000:]
+        result = results.from_report(read, 0.0)
+        assert 0 < result["score"] < results.max_score(result), (aid, result["score"])  # loses points, not all
+        return {"result": result, "manifest": read.manifest}
 
 
 @pytest.fixture(scope="module")
-def mistake_graded():
+def graded(once_per_run):
+    """graded(aid) -> grade_example_mistake(aid), once per run, whichever worker asks first."""
+    def get(aid: str) -> dict:
+        folder = once_per_run(f"graded-{aid}", lambda out: (out / "graded.json").write_text(
+            json.dumps(grade_example_mistake(aid))))
+        return json.loads((folder / "graded.json").read_text())
+    return get
+
+
+@pytest.fixture(scope="module")
+def mistake_graded(graded):
     """mistake_graded(aid) -> dlgrade's results for the example mistake (graded in process, once)."""
-    return lambda aid: graded_mistake(aid)[0]
+    return lambda aid: graded(aid)["result"]
 
 
 def submissions(aid: str, nb: dict) -> dict[str, dict]:
@@ -332,7 +320,7 @@ def expected_scores(labels, mistake_score: float, total: float) -> dict[str, tup
 def test_nbgrader_generate_assignment_and_autograde_every_assignment(exported, mistake_graded, tmp_path):
     """One course directory holds all the exports, so that nbgrader starts twice, not twelve times."""
     course, ids = tmp_path / "course", assignments.all_ids()
-    for aid in ids:
+    for aid in reversed(ids):  # the otter tests take them first to last: neither waits for the other
         config = exported(aid) / "nbgrader" / "nbgrader_config.py"
         assert not (course / config.name).exists() or (course / config.name).read_text() == config.read_text()
         shutil.copytree(exported(aid) / "nbgrader", course, dirs_exist_ok=True)
@@ -367,7 +355,7 @@ def test_nbgrader_generate_assignment_and_autograde_every_assignment(exported, m
 
 
 @pytest.mark.parametrize("aid", EXPORTS)
-def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
+def test_otter_assign_and_otter_run(aid, exported, graded, mistake_graded, tmp_path):
     master = tmp_path / "master"
     shutil.copytree(exported(aid) / "otter", master)
     proc = run([str(Path(VENV_BIN) / "otter"), "assign", "--no-run-tests", f"master/{aid}.ipynb", "out"], tmp_path)
@@ -386,11 +374,11 @@ def test_otter_assign_and_otter_run(aid, exported, mistake_graded, tmp_path):
                     f"{label}.ipynb"], tmp_path)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         result = json.loads((tmp_path / label / "results.json").read_text())
-        graded = [t for t in result["tests"] if t.get("max_score") is not None]
-        scores[label] = (sum(t["score"] for t in graded), sum(t["max_score"] for t in graded))
+        scored = [t for t in result["tests"] if t.get("max_score") is not None]
+        scores[label] = (sum(t["score"] for t in scored), sum(t["max_score"] for t in scored))
     mistake = mistake_graded(aid)
     total = results.max_score(mistake)
-    otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(graders(aid)), mistake)
+    otter_mistake = otter_export.expected_score(nbgrader_export.group_tests(graded(aid)["manifest"]), mistake)
     assert otter_mistake < total
     assert scores == expected_scores(subs, otter_mistake, total), scores
 
@@ -442,7 +430,8 @@ def test_every_export_passes_the_reference_with_only_its_own_requirements(aid, e
     result = json.loads((root / "results" / "results.json").read_text())
     assert not results.short_of_full_marks(result), (  # extra credit included
         [t["output"][:300] for t in result["tests"] if t["status"] != "passed"] or result["output"][-2000:])
-    # the student bundle: its public tests with plain pytest
+    # the student bundle: its public tests with plain pytest (which also shows that the rules the
+    # bundle enforces in process leave honest code, and the tests' own torch calls, alone)
     bundle_dir = tmp_path / "student"
     with zipfile.ZipFile(dist / "student.zip") as z:
         z.extractall(bundle_dir)

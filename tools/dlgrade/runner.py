@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dlgrade import assignments, results
+from dlgrade.grading import forkserver
 from dlgrade.sandbox import launcher
 from dlgrade.submission import digest, read_module
 
@@ -280,6 +281,16 @@ def close_jobs():
         job.close()
 
 
+def run_in_process(spec: dict, libraries: list[str], folder: Path) -> tuple[int | None, str]:
+    """Run grading/inprocess.py on `spec` (written to folder/jobs.json), in a child of a fork server
+    that has imported `libraries` (grading/forkserver.py): (its exit code, or None if it was
+    stopped after GRADER_TIMEOUT; its output)."""
+    (folder / "jobs.json").write_text(json.dumps(spec))
+    log = folder / "inprocess.log"
+    code = forkserver.run([str(folder / "jobs.json")], libraries, grader_env(), str(log), GRADER_TIMEOUT)
+    return code, log.read_text(errors="replace") if log.exists() else ""
+
+
 class TrustedJob(NamedTuple):
     """One submission for grade_trusted_in_process (a plain (folder, until) tuple will do)."""
     folder: Path  # holding the module file
@@ -302,15 +313,8 @@ def grade_trusted_in_process(aid: str, jobs: list[tuple], exitfirst: bool = Fals
                 "jobs": [{"module_dir": str(job.folder), "report": str(rep), "until": job.until, "exitfirst": exitfirst,
                           "first": list(job.first), "tests": job.tests or tests}
                          for job, rep in zip([TrustedJob(*j) for j in jobs], reports)]}
-        (Path(tmp) / "jobs.json").write_text(json.dumps(spec))
         start = time.monotonic()
-        try:
-            proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(Path(tmp) / "jobs.json")],
-                                  env=grader_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                  timeout=GRADER_TIMEOUT)
-            log = proc.stdout + proc.stderr
-        except subprocess.TimeoutExpired:
-            log = f"the in-process grader was stopped after {GRADER_TIMEOUT} s"
+        _, log = run_in_process(spec, assignment.spec.get("libraries", ["numpy"]), Path(tmp))
         elapsed = time.monotonic() - start
         out = []
         for rep in reports:

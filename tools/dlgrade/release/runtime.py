@@ -152,7 +152,9 @@ def run(env_or_module, test_file, test_name: str | None = None) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="dlgrade-run-") as tmp:
         report = Path(tmp) / "report.jsonl"
         ini = folder / "pytest.ini"
-        args = [target, "-q", "--no-header", "--noconftest", "--assert=plain", "--capture=sys",
+        # --tb=native: as runner.PYTEST_ARGS, the plugin's message is the feedback, and pytest's own
+        # traceback style re-parses the source of every frame of every failure (seconds for a stub)
+        args = [target, "-q", "--no-header", "--noconftest", "--assert=plain", "--capture=sys", "--tb=native",
                 "--import-mode=importlib", "--rootdir", str(folder), "-c", str(ini) if ini.exists() else os.devnull,
                 f"--dlgrade-report={report}", "-p", "dlgrade.grading.plugin"]
         for name in ("cacheprovider", "warnings", "randomly", "xdist", "unraisableexception", "threadexception",

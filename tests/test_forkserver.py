@@ -1,0 +1,98 @@
+"""dlgrade.grading.forkserver: an in-process grading run in a child of the fork server gives what
+a fresh `python -m dlgrade.grading.inprocess` gives, requests never see each other, and a run that
+hangs or a server that cannot start is reported, not waited for."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from dlgrade import assignments, runner
+from dlgrade.grading import forkserver
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def spec_for(aid: str, folders: list[Path], tmp: Path) -> dict:
+    jobs = [{"module_dir": str(f), "report": str(tmp / f"report{i}.jsonl")} for i, f in enumerate(folders)]
+    return {"grader_dir": str(assignments.get(aid).grader_dir), "jobs": jobs}
+
+
+def reports(spec: dict) -> list[list[dict]]:
+    """Each job's report lines, without the wall-clock fields (the only part two runs may differ in)."""
+    out = []
+    for job in spec["jobs"]:
+        lines = [json.loads(line) for line in Path(job["report"]).read_text().splitlines()]
+        out.append([{k: v for k, v in line.items() if k not in ("duration", "started")}
+                    for line in lines])
+    return out
+
+
+def test_a_forked_child_grades_as_a_fresh_process_does(tmp_path):
+    """decoding (torch, seeded draws, the graders' @constant caches): the reference and the stub,
+    each report line for line."""
+    aid = "decoding"
+    folders = [REPO / "solutions" / aid, REPO / "assignments" / aid]
+    fresh_dir, forked_dir = tmp_path / "fresh", tmp_path / "forked"
+    fresh_dir.mkdir()
+    forked_dir.mkdir()
+    fresh = spec_for(aid, folders, fresh_dir)
+    (fresh_dir / "jobs.json").write_text(json.dumps(fresh))
+    proc = subprocess.run([sys.executable, "-m", "dlgrade.grading.inprocess", str(fresh_dir / "jobs.json")],
+                          env=runner.grader_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    forked = spec_for(aid, folders, forked_dir)
+    code, log = runner.run_in_process(forked, ["numpy", "torch"], forked_dir)
+    assert code == 0, log[-3000:]
+    assert reports(forked) == reports(fresh)
+    scores = [sum(1 for line in r if line.get("status") == "passed") for r in reports(forked)]
+    assert scores[0] > 0 and scores[1] == 0, scores
+
+
+def test_requests_never_see_each_other(tmp_path):
+    """The first submission marks numpy at import; the second one's sigmoid is right only where no
+    such mark exists. In one process the second would lose points; forked afresh it keeps them."""
+    reference = (REPO / "solutions" / "gradient_descent" / "gradient_descent.py").read_text()
+    marking = tmp_path / "marking"
+    marking.mkdir()
+    (marking / "gradient_descent.py").write_text("import numpy\nnumpy.dlgrade_mark = True\n" + reference)
+    honest = tmp_path / "honest"
+    honest.mkdir()
+    (honest / "gradient_descent.py").write_text(reference.replace(
+        "def sigmoid(z):", "def sigmoid(z):\n    if getattr(np, 'dlgrade_mark', False):\n        return z\n"
+        "    return _sigmoid(z)\n\n\ndef _sigmoid(z):", 1))
+    first = runner.grade_trusted_in_process("gradient_descent", [(marking, None)])
+    second = runner.grade_trusted_in_process("gradient_descent", [(honest, None)])
+    together = runner.grade_trusted_in_process("gradient_descent", [(marking, None), (honest, None)])
+    full = runner.grade_trusted_in_process("gradient_descent", [(REPO / "solutions" / "gradient_descent", None)])
+    assert first[0]["score"] == second[0]["score"] == full[0]["score"] > 0
+    assert together[1]["score"] < full[0]["score"]  # the mark is real: one process shares it
+
+
+def test_a_run_that_hangs_is_stopped_and_the_next_one_gets_a_new_server(tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "gradient_descent.py").write_text("import time\ntime.sleep(600)\n")
+    spec = spec_for("gradient_descent", [folder], tmp_path)
+    (tmp_path / "jobs.json").write_text(json.dumps(spec))
+    log = tmp_path / "log.txt"
+    code = forkserver.run([str(tmp_path / "jobs.json")], ["numpy"], runner.grader_env(), str(log), timeout=1)
+    assert code is None and "stopped after 1 s" in log.read_text()
+    [after] = runner.grade_trusted_in_process("gradient_descent", [(REPO / "solutions" / "gradient_descent", None)])
+    assert after["score"] > 0 and not results_short(after)
+
+
+def results_short(r: dict) -> list[str]:
+    from dlgrade import results
+
+    return results.short_of_full_marks(r)
+
+
+def test_a_server_that_cannot_import_its_libraries_says_why(tmp_path):
+    log = tmp_path / "log.txt"
+    code = forkserver.run(["unused.json"], ["numpy", "no_such_library_here"], runner.grader_env(), str(log), timeout=60)
+    assert code is None
+    text = log.read_text()
+    assert "the fork server stopped" in text and "No module named 'no_such_library_here'" in text
+

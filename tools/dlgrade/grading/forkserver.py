@@ -1,0 +1,165 @@
+"""A Python that has imported the grading libraries once and runs each trusted in-process grading
+(grading/inprocess.py) in a child forked from it.
+
+    python -m dlgrade.grading.forkserver LIBRARY [LIBRARY ...]
+
+Every `python -m dlgrade.grading.inprocess` paid for importing torch (1.5 s of CPU) before its
+first test, and verify, the mutation tool and the test suite start dozens of them. The server
+imports the libraries, pytest and dlgrade's grading code, and nothing else: it runs no grader and
+no job, and starts no thread (one math thread, as every trusted run). A child forked from it is a
+fresh process that has done those imports; each request gets its own child, so jobs never see
+each other and the results are those of a fresh process (tests/test_forkserver.py).
+Only for code we wrote ourselves, like inprocess itself: there is no sandbox here.
+
+Protocol: one JSON line per request on stdin, {"args": [...], "cwd": ..., "log": ...}; the child
+runs `inprocess.main(args)` in `cwd` with its stdout and stderr in the file `log`; the server
+answers {"returncode": n} on a line of its own when the child has ended.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+
+
+def main(libraries: list[str]) -> int:
+    for name in libraries:
+        importlib.import_module(name)
+    import pytest  # noqa: F401  what every job imports, so that no child pays for it
+
+    from dlgrade.grading import inprocess, plugin, session  # noqa: F401
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(request, inprocess.main)
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _child(request: dict, run) -> None:
+    code = 1
+    try:
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        os.close(null)
+        os.chdir(request["cwd"])
+        sys.path[0] = request["cwd"]  # as `python -m` started there would have it
+        code = run(request["args"])
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            atexit._run_exitfuncs()  # what a fresh process does on its way out
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+class Server:
+    """One server process; `run` sends it a request and waits for the answer."""
+
+    def __init__(self, libraries: tuple[str, ...], env: dict):
+        self.errors = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-m", "dlgrade.grading.forkserver", *libraries], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True,
+                                     start_new_session=True)  # its own group: a timeout kills it and its child
+
+    def run(self, args: list[str], log: str, timeout: float) -> int | None:
+        """The child's exit code, or None if it did not end in `timeout` seconds or the server died
+        (the server is then stopped, and `log` says why)."""
+        answer, timed_out = "", False
+        try:
+            self.proc.stdin.write(json.dumps({"args": args, "cwd": os.getcwd(), "log": log}) + "\n")
+            self.proc.stdin.flush()
+            with selectors.DefaultSelector() as sel:
+                sel.register(self.proc.stdout, selectors.EVENT_READ)
+                timed_out = not sel.select(timeout)
+                answer = "" if timed_out else self.proc.stdout.readline()
+        except OSError:  # a server that died before reading the request
+            pass
+        if answer:
+            return json.loads(answer)["returncode"]
+        if not timed_out:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(10)  # it closed its output: let it finish writing why
+        why = (f"the in-process grader was stopped after {timeout} s" if timed_out
+               else "the fork server stopped:\n" + self._errors())
+        self.stop()
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(why)
+        return None
+
+    def _errors(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read()[-5000:].decode(errors="replace")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.errors.close()
+
+
+_idle: dict[tuple, list[Server]] = {}
+_lock = threading.Lock()
+
+
+def run(args: list[str], libraries: list[str], env: dict, log: str, timeout: float) -> int | None:
+    """Run inprocess.main(args) in a child of a server that has imported `libraries` (started with
+    `env`), in this process's working directory; stdout and stderr go to the file `log`. Servers
+    are kept for later calls, one per caller at a time, so that callers on several threads run side
+    by side. Returns the exit code, or None (see Server.run)."""
+    key = (tuple(sorted(set(libraries))), tuple(sorted(env.items())))
+    with _lock:
+        idle = [s for s in _idle.get(key, []) if s.alive()]
+        server = idle.pop() if idle else None
+        _idle[key] = idle
+    server = server or Server(key[0], env)
+    code = server.run(args, log, timeout)
+    if server.alive():
+        with _lock:
+            _idle.setdefault(key, []).append(server)
+    return code
+
+
+@atexit.register
+def stop_all():
+    with _lock:
+        servers = [s for ss in _idle.values() for s in ss]
+        _idle.clear()
+    for server in servers:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
