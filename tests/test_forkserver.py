@@ -77,7 +77,8 @@ def test_a_run_that_hangs_is_stopped_and_the_next_one_gets_a_new_server(tmp_path
     spec = spec_for("gradient_descent", [folder], tmp_path)
     (tmp_path / "jobs.json").write_text(json.dumps(spec))
     log = tmp_path / "log.txt"
-    code = forkserver.run([str(tmp_path / "jobs.json")], ["numpy"], runner.grader_env(), str(log), timeout=1)
+    code = forkserver.run(["-m", "dlgrade.grading.inprocess", str(tmp_path / "jobs.json")], ["numpy"],
+                          runner.grader_env(), str(log), timeout=1)
     assert code is None and "stopped after 1 s" in log.read_text()
     [after] = runner.grade_trusted_in_process("gradient_descent", [(REPO / "solutions" / "gradient_descent", None)])
     assert after["score"] > 0 and not results_short(after)
@@ -91,8 +92,21 @@ def results_short(r: dict) -> list[str]:
 
 def test_a_server_that_cannot_import_its_libraries_says_why(tmp_path):
     log = tmp_path / "log.txt"
-    code = forkserver.run(["unused.json"], ["numpy", "no_such_library_here"], runner.grader_env(), str(log), timeout=60)
+    code = forkserver.run(["-m", "json.tool"], ["numpy", "no_such_library_here"], runner.grader_env(), str(log), timeout=60)
     assert code is None
     text = log.read_text()
     assert "the fork server stopped" in text and "No module named 'no_such_library_here'" in text
 
+
+
+def test_a_script_runs_as_main_with_its_arguments_and_exit_code(tmp_path, monkeypatch):
+    (tmp_path / "helper.py").write_text("WHERE = 'next to the script'\n")
+    (tmp_path / "script.py").write_text(
+        "import sys, helper\nprint(__name__, sys.argv[1:], helper.WHERE, 'numpy' in sys.modules)\n"
+        "print('to stderr', file=sys.stderr)\nsys.exit(3)\n")
+    monkeypatch.chdir(tmp_path)
+    log = tmp_path / "log.txt"
+    code = forkserver.run([str(tmp_path / "script.py"), "a", "b"], ["numpy"], runner.grader_env(), str(log), 60)
+    assert code == 3
+    lines = sorted(log.read_text().splitlines())  # two streams in one file
+    assert lines == ["__main__ ['a', 'b'] next to the script True", "to stderr"]

@@ -2,8 +2,9 @@
 
 For every assignment the student bundle is built in memory (student.build, what `dlgrade release`
 zips), unpacked into a temporary folder, and its notebook's code cells are run in order in a
-fresh Python (the folder first on sys.path, as in Jupyter, so the shipped dlgrade/ copy and data
-files are the ones used; MPLBACKEND=Agg; plt.show replaced by a recorder):
+fresh Python, forked from one that has imported the assignment's libraries and pyplot (the folder
+first on sys.path, as in Jupyter, so the shipped dlgrade/ copy and data files are the ones used;
+MPLBACKEND=Agg; plt.show replaced by a recorder):
   * with the REFERENCE in place of the stub, every cell runs, the final public-test chart
     included, and every plt.show() has at least one figure to show;
   * as shipped (the stub), the notebook stops with the stub's NotImplementedError in an
@@ -17,13 +18,12 @@ from __future__ import annotations
 import ast
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from dlgrade import assignments
+from dlgrade.grading import forkserver
 from dlgrade.release import leaks, notebook, source, student
 
 AIDS = assignments.all_ids()
@@ -88,15 +88,20 @@ def unpack(aid: str, folder: Path, module_source: str | None = None):
     return material, [notebook.source_of(c) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def run_cells(cells: list[str], folder: Path, timeout: int = 600) -> dict:
+def run_cells(aid: str, cells: list[str], folder: Path, monkeypatch, timeout: int = 600) -> dict:
+    """The harness in a child of a fork server that imported the assignment's libraries and
+    matplotlib's pyplot (grading/forkserver.py): a fresh Python after those imports, as the
+    notebook's first cell would leave it, without paying for them in every test."""
     (folder / "_cells.json").write_text(json.dumps(cells), encoding="utf-8")
     (folder / "_harness.py").write_text(HARNESS, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "_harness.py", "_cells.json"], cwd=folder, env=clean_env(),
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=timeout)
-    marker = [line for line in proc.stdout.splitlines() if line.startswith("NOTEBOOK-RESULT ")]
-    assert proc.returncode == 0 and marker, f"the runner crashed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    monkeypatch.chdir(folder)
+    modules = [*assignments.get(aid).spec.get("libraries", ["numpy"]), "matplotlib.pyplot"]
+    code = forkserver.run(["_harness.py", "_cells.json"], modules, clean_env(), str(folder / "_log.txt"), timeout)
+    out = (folder / "_log.txt").read_text(encoding="utf-8", errors="replace")
+    marker = [line for line in out.splitlines() if line.startswith("NOTEBOOK-RESULT ")]
+    assert code == 0 and marker, f"the runner crashed:\n{out[-6000:]}"
     result = json.loads(marker[-1][len("NOTEBOOK-RESULT "):])
-    result["stdout"] = proc.stdout
+    result["stdout"] = out
     return result
 
 
@@ -106,11 +111,11 @@ def shows(code: str) -> int:
 
 
 @pytest.mark.parametrize("aid", DRAWING)
-def test_the_notebook_runs_with_the_reference_and_draws(aid, tmp_path):
+def test_the_notebook_runs_with_the_reference_and_draws(aid, tmp_path, monkeypatch):
     a = assignments.get(aid)
     material, cells = unpack(aid, tmp_path, (a.solution_dir / a.module_file).read_text(encoding="utf-8"))
     assert material.notebook_hook is not None
-    result = run_cells(cells, tmp_path)
+    result = run_cells(aid, cells, tmp_path, monkeypatch)
     assert result["failed"] is None, f"cell {result['failed']} failed:\n{result['traceback']}"
     expected = sum(shows(code) for code in cells)
     assert expected >= 2, f"{aid}: the notebook shows no picture of its own besides the public-test chart"
@@ -122,9 +127,9 @@ def test_the_notebook_runs_with_the_reference_and_draws(aid, tmp_path):
 
 
 @pytest.mark.parametrize("aid", AIDS)
-def test_the_stub_notebook_stops_at_not_implemented_before_any_picture(aid, tmp_path):
+def test_the_stub_notebook_stops_at_not_implemented_before_any_picture(aid, tmp_path, monkeypatch):
     material, cells = unpack(aid, tmp_path)
-    result = run_cells(cells, tmp_path)
+    result = run_cells(aid, cells, tmp_path, monkeypatch)
     assert result["failed"] is not None and result["error"] == "NotImplementedError", result
     assert result["failed"] >= 1 and result["shown"] == [], result   # after the imports, before any plt.show
 

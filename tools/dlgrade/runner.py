@@ -281,13 +281,17 @@ def close_jobs():
         job.close()
 
 
+INPROCESS = ("pytest", "dlgrade.grading.inprocess", "dlgrade.grading.plugin", "dlgrade.grading.session")
+
+
 def run_in_process(spec: dict, libraries: list[str], folder: Path) -> tuple[int | None, str]:
     """Run grading/inprocess.py on `spec` (written to folder/jobs.json), in a child of a fork server
     that has imported `libraries` (grading/forkserver.py): (its exit code, or None if it was
     stopped after GRADER_TIMEOUT; its output)."""
     (folder / "jobs.json").write_text(json.dumps(spec))
     log = folder / "inprocess.log"
-    code = forkserver.run([str(folder / "jobs.json")], libraries, grader_env(), str(log), GRADER_TIMEOUT)
+    code = forkserver.run(["-m", "dlgrade.grading.inprocess", str(folder / "jobs.json")], [*libraries, *INPROCESS],
+                          grader_env(), str(log), GRADER_TIMEOUT)
     return code, log.read_text(errors="replace") if log.exists() else ""
 
 

@@ -1,19 +1,20 @@
 """A Python that has imported the grading libraries once and runs each trusted in-process grading
-(grading/inprocess.py) in a child forked from it.
+(grading/inprocess.py), or any other trusted script, in a child forked from it.
 
-    python -m dlgrade.grading.forkserver LIBRARY [LIBRARY ...]
+    python .../dlgrade/grading/forkserver.py MODULE [MODULE ...]
 
 Every `python -m dlgrade.grading.inprocess` paid for importing torch (1.5 s of CPU) before its
 first test, and verify, the mutation tool and the test suite start dozens of them. The server
-imports the libraries, pytest and dlgrade's grading code, and nothing else: it runs no grader and
-no job, and starts no thread (one math thread, as every trusted run). A child forked from it is a
-fresh process that has done those imports; each request gets its own child, so jobs never see
-each other and the results are those of a fresh process (tests/test_forkserver.py).
+imports the given modules and nothing else: it runs no grader and no job, and starts no thread
+(one math thread, as every trusted run). A child forked from it is a fresh process that has done
+those imports; each request gets its own child, so requests never see each other and the results
+are those of a fresh process (tests/test_forkserver.py).
 Only for code we wrote ourselves, like inprocess itself: there is no sandbox here.
 
-Protocol: one JSON line per request on stdin, {"args": [...], "cwd": ..., "log": ...}; the child
-runs `inprocess.main(args)` in `cwd` with its stdout and stderr in the file `log`; the server
-answers {"returncode": n} on a line of its own when the child has ended.
+Protocol: one JSON line per request on stdin, {"argv": [...], "cwd": ..., "log": ...}, where argv
+is what would follow `python` (["-m", module, args...] or [script, args...]); the child runs it in
+`cwd` as `__main__`, with its stdout and stderr in the file `log`; the server answers
+{"returncode": n} on a line of its own when the child has ended.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import contextlib
 import importlib
 import json
 import os
+import runpy
 import selectors
 import subprocess
 import sys
@@ -30,25 +32,25 @@ import threading
 import traceback
 
 
-def main(libraries: list[str]) -> int:
-    for name in libraries:
+def main(modules: list[str]) -> int:
+    # Started as a script, so that it imports no dlgrade package of its own: a child may run code
+    # that must find another copy (a student bundle's dlgrade/). Its folder is no place to import
+    # from; each child puts its own first on sys.path.
+    del sys.path[0]
+    for name in modules:
         importlib.import_module(name)
-    import pytest  # noqa: F401  what every job imports, so that no child pays for it
-
-    from dlgrade.grading import inprocess, plugin, session  # noqa: F401
-
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
-            _child(request, inprocess.main)
+            _child(request)
         _, status = os.waitpid(pid, 0)
         sys.stdout.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
         sys.stdout.flush()
     return 0
 
 
-def _child(request: dict, run) -> None:
+def _child(request: dict) -> None:
     code = 1
     try:
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -59,10 +61,18 @@ def _child(request: dict, run) -> None:
         os.close(log)
         os.close(null)
         os.chdir(request["cwd"])
-        sys.path[0] = request["cwd"]  # as `python -m` started there would have it
-        code = run(request["args"])
+        argv = request["argv"]
+        if argv[0] == "-m":  # as `python -m module args` started in cwd
+            sys.argv = [argv[1], *argv[2:]]
+            sys.path.insert(0, request["cwd"])
+            runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+        else:  # as `python script args`
+            sys.argv = list(argv)
+            sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
+            runpy.run_path(argv[0], run_name="__main__")
+        code = 0
     except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except BaseException:
         traceback.print_exc()
     finally:
@@ -77,18 +87,18 @@ def _child(request: dict, run) -> None:
 class Server:
     """One server process; `run` sends it a request and waits for the answer."""
 
-    def __init__(self, libraries: tuple[str, ...], env: dict):
+    def __init__(self, modules: tuple[str, ...], env: dict):
         self.errors = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "dlgrade.grading.forkserver", *libraries], env=env,
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), *modules], env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True,
                                      start_new_session=True)  # its own group: a timeout kills it and its child
 
-    def run(self, args: list[str], log: str, timeout: float) -> int | None:
+    def run(self, argv: list[str], log: str, timeout: float) -> int | None:
         """The child's exit code, or None if it did not end in `timeout` seconds or the server died
         (the server is then stopped, and `log` says why)."""
         answer, timed_out = "", False
         try:
-            self.proc.stdin.write(json.dumps({"args": args, "cwd": os.getcwd(), "log": log}) + "\n")
+            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": os.getcwd(), "log": log}) + "\n")
             self.proc.stdin.flush()
             with selectors.DefaultSelector() as sel:
                 sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -134,18 +144,18 @@ _idle: dict[tuple, list[Server]] = {}
 _lock = threading.Lock()
 
 
-def run(args: list[str], libraries: list[str], env: dict, log: str, timeout: float) -> int | None:
-    """Run inprocess.main(args) in a child of a server that has imported `libraries` (started with
-    `env`), in this process's working directory; stdout and stderr go to the file `log`. Servers
-    are kept for later calls, one per caller at a time, so that callers on several threads run side
-    by side. Returns the exit code, or None (see Server.run)."""
-    key = (tuple(sorted(set(libraries))), tuple(sorted(env.items())))
+def run(argv: list[str], modules: list[str], env: dict, log: str, timeout: float) -> int | None:
+    """Run `python *argv` as a child of a server that has imported `modules` (started with `env`),
+    in this process's working directory; stdout and stderr go to the file `log`. Servers are kept
+    for later calls, one per caller at a time, so that callers on several threads run side by
+    side. Returns the exit code, or None (see Server.run)."""
+    key = (tuple(sorted(set(modules))), tuple(sorted(env.items())))
     with _lock:
         idle = [s for s in _idle.get(key, []) if s.alive()]
         server = idle.pop() if idle else None
         _idle[key] = idle
     server = server or Server(key[0], env)
-    code = server.run(args, log, timeout)
+    code = server.run(argv, log, timeout)
     if server.alive():
         with _lock:
             _idle.setdefault(key, []).append(server)
