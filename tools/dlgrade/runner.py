@@ -26,6 +26,8 @@ from dlgrade.sandbox import launcher
 from dlgrade.submission import digest, read_module
 
 GRADER_TIMEOUT = 1800  # seconds for the whole trusted pytest run, a backstop behind the budgets
+# What every trusted run imports, besides the assignment's libraries: its fork server does it once.
+TRUSTED = ("pytest", "dlgrade.grading.plugin", "dlgrade.grading.session", "dlgrade.grading.inprocess")
 # How every trusted grading run starts pytest (here and in grading/inprocess.py).
 # --tb=native: a failure's traceback is never shown to a student (the plugin reports its own message),
 # and pytest's own style re-parses the source of every frame, which cost seconds per failing submission.
@@ -98,15 +100,14 @@ def staged(assignment, submission: Path):
 
 def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budget=None, tests=None,
                 until=None) -> dict:
-    cmd = [sys.executable, "-m", "pytest", *pytest_args(assignment, module_dir, report, time_budget, tests, until)]
+    """One fresh trusted `python -m pytest` (a child of the fork server: grading/forkserver.py)."""
+    argv = ["-m", "pytest", *pytest_args(assignment, module_dir, report, time_budget, tests, until)]
+    log = report.with_name(report.name + ".log")
     start = time.monotonic()
-    try:
-        proc = subprocess.run(cmd, cwd=assignment.grader_dir.parent, env=grader_env(), stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=GRADER_TIMEOUT)
-        log = proc.stdout[-20000:] + proc.stderr[-20000:]
-    except subprocess.TimeoutExpired:
-        log = "the grader timed out"
-    return build_result(assignment, report, sha, time.monotonic() - start, log)
+    forkserver.run(argv, [*assignment.spec.get("libraries", ["numpy"]), *TRUSTED], grader_env(), str(log),
+                   GRADER_TIMEOUT, cwd=str(assignment.grader_dir.parent))
+    text = log.read_text(errors="replace")[-40000:] if log.exists() else ""
+    return build_result(assignment, report, sha, time.monotonic() - start, text)
 
 
 def pytest_args(assignment, module_dir: Path, report: Path, time_budget=None, tests=None, until=None) -> list[str]:
@@ -281,7 +282,6 @@ def close_jobs():
         job.close()
 
 
-INPROCESS = ("pytest", "dlgrade.grading.inprocess", "dlgrade.grading.plugin", "dlgrade.grading.session")
 
 
 def run_in_process(spec: dict, libraries: list[str], folder: Path) -> tuple[int | None, str]:
@@ -290,7 +290,7 @@ def run_in_process(spec: dict, libraries: list[str], folder: Path) -> tuple[int 
     stopped after GRADER_TIMEOUT; its output)."""
     (folder / "jobs.json").write_text(json.dumps(spec))
     log = folder / "inprocess.log"
-    code = forkserver.run(["-m", "dlgrade.grading.inprocess", str(folder / "jobs.json")], [*libraries, *INPROCESS],
+    code = forkserver.run(["-m", "dlgrade.grading.inprocess", str(folder / "jobs.json")], [*libraries, *TRUSTED],
                           grader_env(), str(log), GRADER_TIMEOUT)
     return code, log.read_text(errors="replace") if log.exists() else ""
 

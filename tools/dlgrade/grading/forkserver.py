@@ -93,12 +93,12 @@ class Server:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True,
                                      start_new_session=True)  # its own group: a timeout kills it and its child
 
-    def run(self, argv: list[str], log: str, timeout: float) -> int | None:
+    def run(self, argv: list[str], log: str, timeout: float, cwd: str) -> int | None:
         """The child's exit code, or None if it did not end in `timeout` seconds or the server died
         (the server is then stopped, and `log` says why)."""
         answer, timed_out = "", False
         try:
-            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": os.getcwd(), "log": log}) + "\n")
+            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "log": log}) + "\n")
             self.proc.stdin.flush()
             with selectors.DefaultSelector() as sel:
                 sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -144,9 +144,9 @@ _idle: dict[tuple, list[Server]] = {}
 _lock = threading.Lock()
 
 
-def run(argv: list[str], modules: list[str], env: dict, log: str, timeout: float) -> int | None:
+def run(argv: list[str], modules: list[str], env: dict, log: str, timeout: float, cwd: str | None = None) -> int | None:
     """Run `python *argv` as a child of a server that has imported `modules` (started with `env`),
-    in this process's working directory; stdout and stderr go to the file `log`. Servers are kept
+    in `cwd` (this process's working directory by default); stdout and stderr go to the file `log`. Servers are kept
     for later calls, one per caller at a time, so that callers on several threads run side by
     side. Returns the exit code, or None (see Server.run)."""
     key = (tuple(sorted(set(modules))), tuple(sorted(env.items())))
@@ -155,7 +155,7 @@ def run(argv: list[str], modules: list[str], env: dict, log: str, timeout: float
         server = idle.pop() if idle else None
         _idle[key] = idle
     server = server or Server(key[0], env)
-    code = server.run(argv, log, timeout)
+    code = server.run(argv, log, timeout, cwd or os.getcwd())
     if server.alive():
         with _lock:
             _idle.setdefault(key, []).append(server)
