@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from dlgrade import assignments, mistakes, runner
+from dlgrade.grading import forkserver
 from dlgrade.release import source, student
 
 pytestmark = pytest.mark.xdist_group("student_rules")
@@ -163,8 +164,15 @@ def unpacked(zip_path: Path, folder: Path) -> Path:
 
 
 def public_tests(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:randomly", *args],
-                          cwd=folder, env=env(), capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    """The student's plain `pytest` in the unpacked bundle, as a fresh Python forked from one that
+    imported the assignment's libraries and pytest (grading/forkserver.py; it imports no dlgrade,
+    so the bundle's own copy is the one used); stdout holds stderr too."""
+    with open(folder / "tests" / "assignment.toml", "rb") as f:
+        libraries = tomllib.load(f).get("libraries", ["numpy"])
+    argv = ["-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:randomly", *args]
+    log = folder.parent / f"{folder.name}-pytest.log"
+    code = forkserver.run(argv, [*libraries, "pytest"], env(), str(log), 600, cwd=str(folder))
+    return subprocess.CompletedProcess(argv, code, log.read_text(errors="replace"), "")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
