@@ -3,16 +3,13 @@
 and progress chart, and what Gradescope shows of each test."""
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from dlgrade import assignments, mistakes, runner
-from dlgrade.release import runtime, source, student
+from dlgrade.release import runtime, selftest, source, student
 
 REPO = assignments.REPO
 
@@ -31,23 +28,11 @@ def grade_in_process(aid: str, text: str) -> dict:
 
 # -- item 9: what Gradescope shows ------------------------------------------------------------
 
-def manifest(aid: str, tmp_path: Path) -> list[dict]:
-    report = tmp_path / f"{aid}.jsonl"
-    a = assignments.get(aid)
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(a.grader_dir), "--collect-only", "-q", "-p", "no:xdist",
-                           "-p", "no:randomly", f"--dlgrade-local={a.solution_dir}", f"--dlgrade-report={report}"],
-                          cwd=a.grader_dir.parent, capture_output=True, text=True, timeout=300,
-                          env=runner.grader_env())
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return next(json.loads(line)["tests"] for line in report.read_text().splitlines()
-                if json.loads(line).get("kind") == "manifest")
-
-
 @pytest.mark.parametrize("aid", assignments.all_ids())
-def test_hidden_graders_show_after_the_due_date_and_public_tests_always(aid, tmp_path):
+def test_hidden_graders_show_after_the_due_date_and_public_tests_always(aid):
     """Gradescope never shows a "hidden" test, nor the total while one is hidden: every hidden
     grader is after_due_date, so after the deadline the student sees which test cost points."""
-    tests = manifest(aid, tmp_path)
+    tests = selftest.collect(aid)  # the graders' manifest, as the release collects it
     by_file = {}
     for t in tests:
         by_file.setdefault(t["id"].split("::")[0].rsplit("/", 1)[-1], set()).add(t["visibility"])

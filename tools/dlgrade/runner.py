@@ -102,12 +102,20 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
                 until=None) -> dict:
     """One fresh trusted `python -m pytest` (a child of the fork server: grading/forkserver.py)."""
     argv = ["-m", "pytest", *pytest_args(assignment, module_dir, report, time_budget, tests, until)]
-    log = report.with_name(report.name + ".log")
     start = time.monotonic()
-    forkserver.run(argv, [*assignment.spec.get("libraries", ["numpy"]), *TRUSTED], grader_env(), str(log),
-                   GRADER_TIMEOUT, cwd=str(assignment.grader_dir.parent))
-    text = log.read_text(errors="replace")[-40000:] if log.exists() else ""
-    return build_result(assignment, report, sha, time.monotonic() - start, text)
+    _, log = run_trusted(argv, assignment.spec.get("libraries", ["numpy"]), report.with_name(report.name + ".log"),
+                         cwd=assignment.grader_dir.parent)
+    return build_result(assignment, report, sha, time.monotonic() - start, log[-40000:])
+
+
+def run_trusted(argv: list[str], libraries: list[str], log: Path, cwd: Path | None = None) -> tuple[int | None, str]:
+    """`python *argv` as a fresh trusted process in `cwd` (this one's by default), with the graders'
+    environment: a child of the fork server (grading/forkserver.py) that imported `libraries` and
+    TRUSTED. Returns (its exit code, or None if it was stopped after GRADER_TIMEOUT; its output,
+    kept in the file `log`)."""
+    code = forkserver.run(argv, [*libraries, *TRUSTED], grader_env(), str(log), GRADER_TIMEOUT,
+                          cwd=str(cwd) if cwd else None)
+    return code, log.read_text(errors="replace") if log.exists() else ""
 
 
 def pytest_args(assignment, module_dir: Path, report: Path, time_budget=None, tests=None, until=None) -> list[str]:
@@ -289,10 +297,8 @@ def run_in_process(spec: dict, libraries: list[str], folder: Path) -> tuple[int 
     that has imported `libraries` (grading/forkserver.py): (its exit code, or None if it was
     stopped after GRADER_TIMEOUT; its output)."""
     (folder / "jobs.json").write_text(json.dumps(spec))
-    log = folder / "inprocess.log"
-    code = forkserver.run(["-m", "dlgrade.grading.inprocess", str(folder / "jobs.json")], [*libraries, *TRUSTED],
-                          grader_env(), str(log), GRADER_TIMEOUT)
-    return code, log.read_text(errors="replace") if log.exists() else ""
+    return run_trusted(["-m", "dlgrade.grading.inprocess", str(folder / "jobs.json")], libraries,
+                       folder / "inprocess.log")
 
 
 class TrustedJob(NamedTuple):

@@ -3,8 +3,6 @@ the real sandboxed pipeline (dlgrade.runner), and read the graders' manifest (te
 points, visibility) from the reference run, which the notebook exports need."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,13 +49,13 @@ def collect(aid: str) -> list[dict]:
     a = assignments.get(aid)
     with tempfile.TemporaryDirectory(prefix="dlgrade-collect-") as tmp:
         report = Path(tmp) / "report.jsonl"
-        cmd = [sys.executable, "-m", "pytest", str(a.grader_dir), *runner.PYTEST_ARGS, "--collect-only",
-               f"--dlgrade-local={a.solution_dir}", f"--dlgrade-report={report}"]
-        proc = subprocess.run(cmd, cwd=a.grader_dir.parent, env=runner.grader_env(), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=600)
+        argv = ["-m", "pytest", str(a.grader_dir), *runner.PYTEST_ARGS, "--collect-only",
+                f"--dlgrade-local={a.solution_dir}", f"--dlgrade-report={report}"]
+        _, log = runner.run_trusted(argv, a.spec.get("libraries", ["numpy"]), Path(tmp) / "collect.log",
+                                    cwd=a.grader_dir.parent)
         manifest = _manifest(report)
     if not manifest:
-        raise ReleaseError(f"{aid}: the graders could not be collected:\n{(proc.stdout + proc.stderr)[-3000:]}")
+        raise ReleaseError(f"{aid}: the graders could not be collected:\n{log[-3000:]}")
     return manifest
 
 
