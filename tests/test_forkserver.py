@@ -44,7 +44,7 @@ def test_a_forked_child_grades_as_a_fresh_process_does(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     forked = spec_for(aid, folders, forked_dir)
     code, log = runner.run_in_process(forked, ["numpy", "torch"], forked_dir)
-    assert code == 0, log[-3000:]
+    assert code == 0 and "RuntimeWarning" not in log, log[-3000:]  # runpy's, for a module imported twice
     assert reports(forked) == reports(fresh)
     scores = [sum(1 for line in r if line.get("status") == "passed") for r in reports(forked)]
     assert scores[0] > 0 and scores[1] == 0, scores

@@ -27,7 +27,8 @@ from dlgrade.submission import digest, read_module
 
 GRADER_TIMEOUT = 1800  # seconds for the whole trusted pytest run, a backstop behind the budgets
 # What every trusted run imports, besides the assignment's libraries: its fork server does it once.
-TRUSTED = ("pytest", "dlgrade.grading.plugin", "dlgrade.grading.session", "dlgrade.grading.inprocess")
+# Never a module a run starts with -m (dlgrade.grading.inprocess): runpy would warn and run a second copy.
+TRUSTED = ("pytest", "dlgrade.runner", "dlgrade.grading.plugin", "dlgrade.grading.session")
 # How every trusted grading run starts pytest (here and in grading/inprocess.py).
 # --tb=native: a failure's traceback is never shown to a student (the plugin reports its own message),
 # and pytest's own style re-parses the source of every frame, which cost seconds per failing submission.
@@ -288,8 +289,6 @@ def close_jobs():
         jobs, _IDLE[:] = list(_IDLE), []
     for job in jobs:
         job.close()
-
-
 
 
 def run_in_process(spec: dict, libraries: list[str], folder: Path) -> tuple[int | None, str]:

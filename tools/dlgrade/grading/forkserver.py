@@ -1,10 +1,10 @@
-"""A Python that has imported the grading libraries once and runs each trusted in-process grading
-(grading/inprocess.py), or any other trusted script, in a child forked from it.
+"""A Python that has imported the grading libraries once and runs each trusted run (a grader's
+`python -m pytest`, grading/inprocess.py, a test's script) in a child forked from it.
 
     python .../dlgrade/grading/forkserver.py MODULE [MODULE ...]
 
-Every `python -m dlgrade.grading.inprocess` paid for importing torch (1.5 s of CPU) before its
-first test, and verify, the mutation tool and the test suite start dozens of them. The server
+Every fresh trusted Python paid for importing torch (1.5 s of CPU) before its first test, and
+verify, the mutation tool and the test suite start dozens of them (runner.run_trusted). The server
 imports the given modules and nothing else: it runs no grader and no job, and starts no thread
 (one math thread, as every trusted run). A child forked from it is a fresh process that has done
 those imports; each request gets its own child, so requests never see each other and the results
@@ -111,7 +111,7 @@ class Server:
         if not timed_out:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(10)  # it closed its output: let it finish writing why
-        why = (f"the in-process grader was stopped after {timeout} s" if timed_out
+        why = (f"the run was stopped after {timeout} s" if timed_out
                else "the fork server stopped:\n" + self._errors())
         self.stop()
         with open(log, "a", encoding="utf-8") as f:
@@ -146,9 +146,9 @@ _lock = threading.Lock()
 
 def run(argv: list[str], modules: list[str], env: dict, log: str, timeout: float, cwd: str | None = None) -> int | None:
     """Run `python *argv` as a child of a server that has imported `modules` (started with `env`),
-    in `cwd` (this process's working directory by default); stdout and stderr go to the file `log`. Servers are kept
-    for later calls, one per caller at a time, so that callers on several threads run side by
-    side. Returns the exit code, or None (see Server.run)."""
+    in `cwd` (this process's working directory by default); stdout and stderr go to the file `log`.
+    Servers are kept for later calls, one per caller at a time, so that callers on several threads
+    run side by side. Returns the exit code, or None (see Server.run)."""
     key = (tuple(sorted(set(modules))), tuple(sorted(env.items())))
     with _lock:
         idle = [s for s in _idle.get(key, []) if s.alive()]
