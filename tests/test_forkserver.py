@@ -98,7 +98,6 @@ def test_a_server_that_cannot_import_its_libraries_says_why(tmp_path):
     assert "the fork server stopped" in text and "No module named 'no_such_library_here'" in text
 
 
-
 def test_a_script_runs_as_main_with_its_arguments_and_exit_code(tmp_path, monkeypatch):
     (tmp_path / "helper.py").write_text("WHERE = 'next to the script'\n")
     (tmp_path / "script.py").write_text(
@@ -110,3 +109,29 @@ def test_a_script_runs_as_main_with_its_arguments_and_exit_code(tmp_path, monkey
     assert code == 3
     lines = sorted(log.read_text().splitlines())  # two streams in one file
     assert lines == ["__main__ ['a', 'b'] next to the script True", "to stderr"]
+
+
+def test_requests_that_differ_only_in_per_run_variables_share_a_server_and_each_sees_its_own(tmp_path):
+    """DLGRADE_*, TMPDIR and PYTEST_CURRENT_TEST come with each request (the suite's change with
+    every test); any other difference gets a server of its own, started with it."""
+    (tmp_path / "script.py").write_text(
+        "import os, sys, tempfile\n"
+        "print(os.getppid(), os.environ.get('DLGRADE_LIMITS'), os.environ.get('DLGRADE_X'), tempfile.gettempdir(),"
+        " os.environ.get('PYTHONHASHSEED'), os.environ.get('PYTEST_CURRENT_TEST'))\n")
+    base = runner.grader_env()
+    base.pop("DLGRADE_X", None)
+    outs = []
+    for i, extra in enumerate([{"DLGRADE_LIMITS": "call_timeout=1", "PYTEST_CURRENT_TEST": "a"},
+                               {"DLGRADE_X": "2", "PYTEST_CURRENT_TEST": "b"},
+                               {"PYTHONHASHSEED": "7"}]):
+        folder = tmp_path / f"tmp{i}"
+        folder.mkdir()
+        env = {k: v for k, v in base.items() if k not in ("DLGRADE_LIMITS", "PYTEST_CURRENT_TEST")}
+        env.update(extra, TMPDIR=str(folder))
+        log = tmp_path / f"log{i}.txt"
+        assert forkserver.run([str(tmp_path / "script.py")], ["json"], env, str(log), 60) == 0, log.read_text()
+        outs.append(log.read_text().split())
+    assert [o[1:] for o in outs] == [["call_timeout=1", "None", str(tmp_path / "tmp0"), "0", "a"],
+                                     ["None", "2", str(tmp_path / "tmp1"), "0", "b"],
+                                     ["None", "None", str(tmp_path / "tmp2"), "7", "None"]]
+    assert outs[0][0] == outs[1][0] != outs[2][0]  # the servers: shared, then one of its own

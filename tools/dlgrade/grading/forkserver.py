@@ -11,10 +11,14 @@ those imports; each request gets its own child, so requests never see each other
 are those of a fresh process (tests/test_forkserver.py).
 Only for code we wrote ourselves, like inprocess itself: there is no sandbox here.
 
-Protocol: one JSON line per request on stdin, {"argv": [...], "cwd": ..., "log": ...}, where argv
-is what would follow `python` (["-m", module, args...] or [script, args...]); the child runs it in
-`cwd` as `__main__`, with its stdout and stderr in the file `log`; the server answers
-{"returncode": n} on a line of its own when the child has ended.
+Protocol: one JSON line per request on stdin, {"argv": [...], "cwd": ..., "log": ..., "env": {...}},
+where argv is what would follow `python` (["-m", module, args...] or [script, args...]); the child
+runs it in `cwd` as `__main__`, with the environment `env`, its stdout and stderr in the file `log`;
+the server answers {"returncode": n} on a line of its own when the child has ended.
+
+A server is shared by the requests whose environments differ only in variables read when code
+runs, never while the server imports (per_run): a test suite's PYTEST_CURRENT_TEST alone changes
+with every test, and a server per value would pay every import again.
 """
 from __future__ import annotations
 
@@ -30,6 +34,14 @@ import sys
 import tempfile
 import threading
 import traceback
+
+
+def per_run(name: str) -> bool:
+    """A variable the child takes from its request: dlgrade reads its DLGRADE_* variables in
+    functions (limits, sandbox modes, secret paths, the course), tempfile reads TMPDIR on first use
+    (forgotten in the child), pytest sets PYTEST_CURRENT_TEST. Any other difference (PYTHONHASHSEED,
+    the math threads, PATH, ...) gets a server of its own, started with it."""
+    return name.startswith("DLGRADE_") or name in ("PYTEST_CURRENT_TEST", "TMPDIR")
 
 
 def main(modules: list[str]) -> int:
@@ -61,6 +73,9 @@ def _child(request: dict) -> None:
         os.close(log)
         os.close(null)
         os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
         argv = request["argv"]
         if argv[0] == "-m":  # as `python -m module args` started in cwd
             sys.argv = [argv[1], *argv[2:]]
@@ -93,12 +108,12 @@ class Server:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True,
                                      start_new_session=True)  # its own group: a timeout kills it and its child
 
-    def run(self, argv: list[str], log: str, timeout: float, cwd: str) -> int | None:
+    def run(self, argv: list[str], log: str, timeout: float, cwd: str, env: dict) -> int | None:
         """The child's exit code, or None if it did not end in `timeout` seconds or the server died
         (the server is then stopped, and `log` says why)."""
         answer, timed_out = "", False
         try:
-            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "log": log}) + "\n")
+            self.proc.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "log": log, "env": env}) + "\n")
             self.proc.stdin.flush()
             with selectors.DefaultSelector() as sel:
                 sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -145,17 +160,18 @@ _lock = threading.Lock()
 
 
 def run(argv: list[str], modules: list[str], env: dict, log: str, timeout: float, cwd: str | None = None) -> int | None:
-    """Run `python *argv` as a child of a server that has imported `modules` (started with `env`),
-    in `cwd` (this process's working directory by default); stdout and stderr go to the file `log`.
+    """Run `python *argv` with the environment `env` as a child of a server that has imported
+    `modules`, in `cwd` (this process's working directory by default); stdout and stderr go to the
+    file `log`.
     Servers are kept for later calls, one per caller at a time, so that callers on several threads
     run side by side. Returns the exit code, or None (see Server.run)."""
-    key = (tuple(sorted(set(modules))), tuple(sorted(env.items())))
+    key = (tuple(sorted(set(modules))), tuple(sorted((k, v) for k, v in env.items() if not per_run(k))))
     with _lock:
         idle = [s for s in _idle.get(key, []) if s.alive()]
         server = idle.pop() if idle else None
         _idle[key] = idle
     server = server or Server(key[0], env)
-    code = server.run(argv, log, timeout, cwd or os.getcwd())
+    code = server.run(argv, log, timeout, cwd or os.getcwd(), env)
     if server.alive():
         with _lock:
             _idle.setdefault(key, []).append(server)
