@@ -22,6 +22,7 @@ switching the guard off), with the same words.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import textwrap
 
@@ -68,7 +69,8 @@ addopts = --assert=plain -p no:cacheprovider
 """
 
 
-def _dlgrade_imports(text: str) -> set[str]:
+@functools.cache  # a release asks about the same library files once per export and per check
+def _dlgrade_imports(text: str) -> frozenset[str]:
     """Files of dlgrade (relative to CODE) that `text` imports at module level, with their packages."""
     found = set()
     for node in ast.parse(text).body:
@@ -87,7 +89,7 @@ def _dlgrade_imports(text: str) -> set[str]:
                     found.add(f"{rel}/__init__.py" if rel else "__init__.py")
                 elif (CODE / f"{rel}.py").is_file():
                     found.add(f"{rel}.py")
-    return found
+    return frozenset(found)
 
 
 def vendored_files(*texts: str | None) -> list[str]:
