@@ -390,19 +390,16 @@ def requirements_only():
     """requirements_only(text) -> a python that reaches only what `text` requires (built once per text)."""
     import restricted_env
 
-    made, folders = {}, []
+    made, root = {}, Path(tempfile.mkdtemp(prefix="dlgrade-reqs-", dir="/tmp"))
+    os.chmod(root, 0o755)
 
     def get(text: str) -> Path:
         key = tuple(sorted(restricted_env.requirement_names(text)))
         if key not in made:
-            folder = Path(tempfile.mkdtemp(prefix="dlgrade-reqs-", dir="/tmp"))
-            os.chmod(folder, 0o755)
-            folders.append(folder)
-            made[key] = restricted_env.make(text, folder)
+            made[key] = restricted_env.make(text, root)
         return made[key]
     yield get
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.parametrize("aid", EXPORTS)
