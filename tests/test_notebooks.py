@@ -95,7 +95,7 @@ def run_cells(aid: str, cells: list[str], folder: Path, monkeypatch, timeout: in
     (folder / "_cells.json").write_text(json.dumps(cells), encoding="utf-8")
     (folder / "_harness.py").write_text(HARNESS, encoding="utf-8")
     monkeypatch.chdir(folder)
-    modules = [*assignments.get(aid).spec.get("libraries", ["numpy"]), "matplotlib.pyplot"]
+    modules = [*assignments.get(aid).libraries, "matplotlib.pyplot"]
     code = forkserver.run(["_harness.py", "_cells.json"], modules, clean_env(), str(folder / "_log.txt"), timeout)
     out = (folder / "_log.txt").read_text(encoding="utf-8", errors="replace")
     marker = [line for line in out.splitlines() if line.startswith("NOTEBOOK-RESULT ")]

@@ -132,7 +132,7 @@ def grade_public(aid: str, sources: list[str]) -> list[dict]:
             (folder / a.module_file).write_text(text)
             jobs.append({"module_dir": str(folder), "report": str(Path(tmp) / f"r{i}.jsonl")})
         runner.run_in_process({"grader_dir": str(a.grader_dir / "test_public.py"), "jobs": jobs},
-                              a.spec.get("libraries", ["numpy"]), Path(tmp))
+                              a.libraries, Path(tmp))
         return [results.from_report(results.read_report(Path(j["report"])), 0.0, output="", extra={}) for j in jobs]
 
 

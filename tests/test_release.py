@@ -275,7 +275,7 @@ def grade_example_mistake(aid: str) -> dict:
         a = assignments.get(aid)
         job = {"report": str(Path(tmp) / "report.jsonl"), "module_dir": str(example_mistake(aid).write(Path(tmp) / aid))}
         _, log = runner.run_in_process({"grader_dir": str(a.grader_dir), "jobs": [job]},
-                                       a.spec.get("libraries", ["numpy"]), Path(tmp))
+                                       a.libraries, Path(tmp))
         read = results.read_report(Path(job["report"]))
         assert read.manifest and not read.run_errors, aid + "\n" + log[-6000:]
         result = results.from_report(read, 0.0)

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import textwrap
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -167,8 +166,7 @@ def public_tests(folder: Path, *args: str) -> subprocess.CompletedProcess:
     """The student's plain `pytest` in the unpacked bundle, as a fresh Python forked from one that
     imported the assignment's libraries and pytest (grading/forkserver.py; it imports no dlgrade,
     so the bundle's own copy is the one used); stdout holds stderr too."""
-    with open(folder / "tests" / "assignment.toml", "rb") as f:
-        libraries = tomllib.load(f).get("libraries", ["numpy"])
+    libraries = assignments.Assignment.from_folder(folder / "tests").libraries  # the bundle's own copy
     argv = ["-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:randomly", *args]
     log = folder.parent / f"{folder.name}-pytest.log"
     code = forkserver.run(argv, [*libraries, "pytest"], env(), str(log), 600, cwd=str(folder))

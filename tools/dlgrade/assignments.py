@@ -81,6 +81,12 @@ class Assignment:
         return f"{self.module}.py"
 
     @property
+    def libraries(self) -> list[str]:
+        """What its graders and the student's module import: the worker preloads them, and the
+        trusted run's fork server (runner.run_trusted) imports them once."""
+        return self.spec.get("libraries", ["numpy"])
+
+    @property
     def probes_file(self) -> Path | None:
         probes = self.folder / "probes.py"
         return probes if probes.exists() else None
@@ -88,7 +94,7 @@ class Assignment:
     def worker_config(self) -> dict:
         """What the sandboxed worker needs to know (sandbox/worker.py)."""
         s = self.spec
-        return {"module": self.module, "preload": s.get("libraries", ["numpy"]),
+        return {"module": self.module, "preload": self.libraries,
                 "blocked_modules": s.get("blocked_modules", []),
                 "forbidden_attributes": s.get("forbidden_attributes", []),
                 "forbidden_torch_functions": s.get("forbidden_torch_functions", {}),

@@ -104,7 +104,7 @@ def run_graders(assignment, module_dir: Path, report: Path, sha: str, time_budge
     """One fresh trusted `python -m pytest` (a child of the fork server: grading/forkserver.py)."""
     argv = ["-m", "pytest", *pytest_args(assignment, module_dir, report, time_budget, tests, until)]
     start = time.monotonic()
-    _, log = run_trusted(argv, assignment.spec.get("libraries", ["numpy"]), report.with_name(report.name + ".log"),
+    _, log = run_trusted(argv, assignment.libraries, report.with_name(report.name + ".log"),
                          cwd=assignment.grader_dir.parent)
     return build_result(assignment, report, sha, time.monotonic() - start, log[-40000:])
 
@@ -323,7 +323,7 @@ def grade_trusted_in_process(aid: str, jobs: list[tuple], exitfirst: bool = Fals
                           "first": list(job.first), "tests": job.tests or tests}
                          for job, rep in zip([TrustedJob(*j) for j in jobs], reports)]}
         start = time.monotonic()
-        _, log = run_in_process(spec, assignment.spec.get("libraries", ["numpy"]), Path(tmp))
+        _, log = run_in_process(spec, assignment.libraries, Path(tmp))
         elapsed = time.monotonic() - start
         out = []
         for rep in reports:

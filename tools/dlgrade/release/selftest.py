@@ -51,7 +51,7 @@ def collect(aid: str) -> list[dict]:
         report = Path(tmp) / "report.jsonl"
         argv = ["-m", "pytest", str(a.grader_dir), *runner.PYTEST_ARGS, "--collect-only",
                 f"--dlgrade-local={a.solution_dir}", f"--dlgrade-report={report}"]
-        _, log = runner.run_trusted(argv, a.spec.get("libraries", ["numpy"]), Path(tmp) / "collect.log",
+        _, log = runner.run_trusted(argv, a.libraries, Path(tmp) / "collect.log",
                                     cwd=a.grader_dir.parent)
         manifest = _manifest(report)
     if not manifest:
